@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds in Release and runs one benchmark suite from bench/.
+# Usage: scripts/bench.sh SUITE [suite flags]
+#   ingest  in-process ingest pipeline vs raw Ed25519 verify rate
+#   trace   forward closure on a synthetic lineage graph
+#   log     Merkle log append / inclusion proof / verify
+# Each suite prints a readable table and, as its last line, one JSON object.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+suite=${1:-}
+[ -n "$suite" ] || { sed -n '2,8p' "$0"; exit 2; }
+shift
+
+scripts/setup.sh >&2
+build=${BENCH_BUILD_DIR:-build-release}
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DQTRACE_BUILD_TESTS=OFF >/dev/null
+ninja -C "$build" "bench_${suite}" >&2
+exec "$build/bench/bench_${suite}" "$@"
