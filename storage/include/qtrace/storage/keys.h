@@ -39,7 +39,8 @@ class KeyBuilder {
     return *this;
   }
   const std::string& key() const { return s_; }
-  std::string Build() && { return std::move(s_); }
+  // Moves the key out; the builder is empty afterwards.
+  std::string Build() { return std::move(s_); }
 
  private:
   std::string s_;
