@@ -60,8 +60,13 @@ Status WriteFileAtomic(const std::string& path, std::string_view data,
     }
     off += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return Internal("cannot sync " + tmp + ": " + strerror(errno));
+  if (::fsync(fd) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Internal("cannot sync " + tmp + ": " + strerror(err));
+  }
+  if (::close(fd) != 0) {
+    return Internal("cannot close " + tmp + ": " + strerror(errno));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return Internal("cannot rename " + tmp + ": " + strerror(errno));
@@ -208,6 +213,24 @@ Status Wrap(EVP_PKEY* p, std::shared_ptr<EVP_PKEY>* slot,
 StatusOr<PrivateKey> PrivateKey::Generate() {
   EVP_PKEY* p = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
   if (p == nullptr) return Internal("Ed25519 keygen failed: " + OpenSslError());
+  PrivateKey k;
+  QT_RETURN_IF_ERROR(Wrap(p, &k.pkey_, &k.public_));
+  return k;
+}
+
+StatusOr<PrivateKey> PrivateKey::FromSeed(std::string_view seed32) {
+  if (seed32.size() != 32) {
+    return InvalidArgument("an Ed25519 private key seed has 32 bytes, got " +
+                               std::to_string(seed32.size()),
+                           "bad_private_key");
+  }
+  EVP_PKEY* p = EVP_PKEY_new_raw_private_key(
+      EVP_PKEY_ED25519, nullptr,
+      reinterpret_cast<const unsigned char*>(seed32.data()), seed32.size());
+  if (p == nullptr) {
+    return InvalidArgument("not an Ed25519 private key: " + OpenSslError(),
+                           "bad_private_key");
+  }
   PrivateKey k;
   QT_RETURN_IF_ERROR(Wrap(p, &k.pkey_, &k.public_));
   return k;

@@ -88,7 +88,10 @@ StatusOr<Amount> ToAmount(int64_t value, int scale, std::string_view unit) {
 }
 
 namespace {
-std::string FormatScaled(__int128 v, int scale) {
+// Renders v x 10^-scale. With `trim`, trailing fractional zeros go
+// ("1200.5"); without, the digits after the point are exactly `scale`, so the
+// text parses back to the same (value, scale) ("1200.50").
+std::string FormatScaled(__int128 v, int scale, bool trim) {
   bool neg = v < 0;
   if (neg) v = -v;
   std::string digits;
@@ -99,8 +102,10 @@ std::string FormatScaled(__int128 v, int scale) {
   if (scale > 0) {
     while (static_cast<int>(digits.size()) <= scale) digits.insert(digits.begin(), '0');
     digits.insert(digits.end() - scale, '.');
-    while (digits.back() == '0') digits.pop_back();
-    if (digits.back() == '.') digits.pop_back();
+    if (trim) {
+      while (digits.back() == '0') digits.pop_back();
+      if (digits.back() == '.') digits.pop_back();
+    }
   } else if (scale < 0) {
     digits.append(static_cast<size_t>(-scale), '0');
   }
@@ -110,11 +115,11 @@ std::string FormatScaled(__int128 v, int scale) {
 
 std::string FormatAmount(int64_t micro_base, std::string_view unit) {
   const UnitDef* def = FindUnit(unit);
-  return FormatScaled(micro_base, 6 + (def ? def->pow10 : 0));
+  return FormatScaled(micro_base, 6 + (def ? def->pow10 : 0), /*trim=*/true);
 }
 
 std::string FormatQuantity(int64_t value, int scale, std::string_view unit) {
-  return FormatScaled(value, scale) + " " + std::string(unit);
+  return FormatScaled(value, scale, /*trim=*/false) + " " + std::string(unit);
 }
 
 Status ParseDecimal(std::string_view text, int64_t* value, int* scale) {
@@ -143,7 +148,10 @@ Status ParseDecimal(std::string_view text, int64_t* value, int* scale) {
     any = true;
     v = v * 10 + (c - '0');
     if (dot) ++sc;
-    if (v > INT64_MAX || sc > 18) return bad();
+    // -9223372036854775808 is an int64 too.
+    if (v > static_cast<__int128>(INT64_MAX) + (neg ? 1 : 0) || sc > 18) {
+      return bad();
+    }
   }
   if (!any) return bad();
   *value = static_cast<int64_t>(neg ? -v : v);

@@ -10,6 +10,7 @@
 #include "qtrace/encoding.h"
 #include "qtrace/quantity.h"
 #include "qtrace/time.h"
+#include "qtrace/validators.h"
 
 namespace qtrace {
 
@@ -288,6 +289,10 @@ StatusOr<Offset<fb::LotRef>> BuildLotRef(Ctx& c, Reader& r, std::string_view fie
     return r.Bad(field, "must be \"scheme:product/lot\" or {scheme, product, lot}");
   }
   QT_RETURN_IF_ERROR(ValidateId(r.Path(field) + ".product", parts.product));
+  if (parts.scheme == fb::IdScheme::GTIN) {
+    auto st = ValidateGtin14(parts.product);
+    if (!st.ok()) return st.WithPrefix(r.Path(field) + ".product");
+  }
   if (parts.lot.empty() || parts.lot.size() > 64) {
     return r.Bad(field, "lot code must have 1-64 characters");
   }
@@ -696,6 +701,10 @@ StatusOr<BodyOffset> BuildProduct(Ctx& c, Reader& r) {
   auto scheme = SchemeFromName(scheme_name);
   if (!scheme.ok()) return scheme.status().WithPrefix(r.Path("scheme"));
   QT_ASSIGN_OR_RETURN(std::string product_id, r.Id("product_id", true));
+  if (*scheme == fb::IdScheme::GTIN) {
+    auto st = ValidateGtin14(product_id);
+    if (!st.ok()) return st.WithPrefix(r.Path("product_id"));
+  }
   QT_ASSIGN_OR_RETURN(std::string owner, r.Id("owner", false));
   QT_ASSIGN_OR_RETURN(std::string sector, r.Id("sector", true));
   QT_ASSIGN_OR_RETURN(std::string name, r.Str("name", false));

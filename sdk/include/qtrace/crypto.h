@@ -50,7 +50,9 @@ KeyId KeyIdOf(const RawPublicKey& public_key);
 // A public key prepared for repeated verification.
 class VerifyingKey {
  public:
-  // Fails with InvalidArgument if the bytes are not a valid Ed25519 key.
+  // Fails with InvalidArgument unless `raw` has 32 bytes. OpenSSL does not
+  // check that the bytes encode a curve point: a key that is not one is
+  // accepted here, and no signature ever verifies against it.
   static StatusOr<VerifyingKey> FromRaw(const RawPublicKey& raw);
   static StatusOr<VerifyingKey> FromRaw(std::string_view raw);
   static StatusOr<VerifyingKey> LoadPem(const std::string& path);
@@ -76,6 +78,10 @@ class VerifyingKey {
 class PrivateKey {
  public:
   static StatusOr<PrivateKey> Generate();
+  // Derives the key from its raw 32-byte RFC 8032 private key (the seed), e.g.
+  // for test vectors or keys kept in an HSM export. InvalidArgument unless
+  // `seed32` has exactly 32 bytes.
+  static StatusOr<PrivateKey> FromSeed(std::string_view seed32);
   static StatusOr<PrivateKey> FromPem(std::string_view pem);
   // Loads a PKCS#8 PEM file. Refuses (PermissionDenied) a file readable by
   // group or others, like ssh does.

@@ -43,7 +43,9 @@ StatusOr<Amount> ToAmount(int64_t value, int scale, std::string_view unit);
 // Renders `micro_base` in `unit` as a decimal string ("1200.5").
 std::string FormatAmount(int64_t micro_base, std::string_view unit);
 
-// A readable "1200.5 KGM" from a stated quantity.
+// A readable "1200.5 KGM" from a stated quantity. Keeps the stated scale
+// (value 120050, scale 2 gives "1200.50 KGM"), so ParseDecimal reads back the
+// same value and scale; a negative scale is written out as zeros ("12000").
 std::string FormatQuantity(int64_t value, int scale, std::string_view unit);
 
 // Parses "1200.50" into value 120050, scale 2.

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -86,8 +87,11 @@ Status Internal(std::string message, std::string reason = {});
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(const Status& status) : v_(status) {}  // NOLINT: implicit by design
-  StatusOr(Status&& status) : v_(std::move(status)) {}  // NOLINT
+  // An OK Status carries no value: it becomes an Internal error (as in
+  // abseil), so `if (!s.ok()) return s.status();` never returns OK without a
+  // value.
+  StatusOr(const Status& status) : v_(NotOk(status)) {}  // NOLINT: implicit by design
+  StatusOr(Status&& status) : v_(NotOk(std::move(status))) {}  // NOLINT
   StatusOr(const T& value) : v_(value) {}  // NOLINT
   StatusOr(T&& value) : v_(std::move(value)) {}  // NOLINT
   template <typename U,
@@ -109,6 +113,14 @@ class [[nodiscard]] StatusOr {
   const T* operator->() const { return &value(); }
 
  private:
+  static Status NotOk(Status s) {
+    if (s.ok()) {
+      return Status(StatusCode::kInternal,
+                    "StatusOr constructed from an OK Status without a value");
+    }
+    return s;
+  }
+
   std::variant<Status, T> v_;
 };
 
