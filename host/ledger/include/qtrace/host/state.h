@@ -1,0 +1,321 @@
+// LedgerState: the derived state of the log, in memory — parties and their
+// keys, products, production units, lots with per-party balances and
+// custody history, shipments, serial numbers and record ids. It is a pure
+// function of the log: applying the same records in the same order always
+// gives the same state (replay, audit and start-up rely on this).
+//
+// Apply() checks one record against the state (including every earlier
+// record of the same group) and, only when every check passes, mutates the
+// state. A rejected record leaves the state exactly as it was.
+//
+// Thread-safety: not synchronised. The Ledger serialises writers and guards
+// readers with its own lock; keys have their own lock because signature
+// verification threads look them up while the sequencer works.
+#ifndef QTRACE_HOST_STATE_H_
+#define QTRACE_HOST_STATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "qtrace/crypto.h"
+#include "qtrace/fb/record_generated.h"
+#include "qtrace/host/lineage_index.h"
+#include "qtrace/quantity.h"
+#include "qtrace/status.h"
+
+namespace qtrace::host {
+
+using PartyIdx = uint32_t;
+using ProductIdx = uint32_t;
+using UnitIdx = uint32_t;
+inline constexpr uint32_t kNoIdx = UINT32_MAX;
+
+// Bit i set <=> the party has role fb::Role(i).
+using RoleMask = uint32_t;
+inline constexpr RoleMask RoleBit(fb::Role r) { return 1u << static_cast<int>(r); }
+
+struct Licence {
+  std::string kind, number, scope;
+  int64_t valid_from = 0, valid_to = 0;
+};
+
+struct KeyInfo {
+  VerifyingKey key;
+  PartyIdx party = kNoIdx;
+  // Copies of the party's id and roles (fixed at registration), so signature
+  // verification threads can check roles without touching party tables.
+  std::string party_id;
+  RoleMask roles = 0;
+  uint64_t added_index = 0;
+  bool revoked = false;
+  uint64_t revoked_index = 0;
+  int64_t compromised_since = INT64_MAX;  // micros; records signed after are suspect
+};
+
+struct PartyInfo {
+  std::string id, name, gln, admin_area, webhook;
+  RoleMask roles = 0;
+  std::vector<std::string> sectors;
+  std::vector<Licence> licences;
+  std::vector<KeyId> keys;
+  uint64_t index = 0;  // log index of the registration
+};
+
+struct ProductInfo {
+  fb::IdScheme scheme = fb::IdScheme::GTIN;
+  std::string id, sector, name, default_unit;
+  PartyIdx owner = kNoIdx;
+  uint64_t index = 0;
+};
+
+struct UnitEventInfo {
+  fb::UnitEventKind kind;
+  int64_t start = 0, end = 0;
+  LotId input = kNoIdx;
+  int64_t quantity = 0;
+  uint64_t index = 0;
+};
+
+struct UnitInfo {
+  std::string id, site, sector;
+  fb::UnitKind kind = fb::UnitKind::OTHER;
+  PartyIdx owner = kNoIdx;
+  uint64_t index = 0;
+  std::vector<UnitEventInfo> events;
+};
+
+// Quantities a party has had of one lot, in micro-base units.
+struct Holding {
+  PartyIdx party = kNoIdx;
+  int64_t held = 0;         // on hand now
+  int64_t produced = 0;     // registered by this party
+  int64_t received = 0;     // receipted from shipments
+  int64_t in_transit = 0;   // shipped to this party, not yet receipted
+  int64_t shipped = 0;      // sent to others
+  int64_t used = 0;         // consumed as an input of other lots / units
+  int64_t consumed = 0;     // consumed, sold or dispensed (left the chain)
+  int64_t destroyed = 0;
+  int64_t recovered = 0;    // taken back from consumers (recall returns)
+  int64_t adjusted = 0;     // net stock corrections
+};
+
+// One change of custody, kept so holders can be computed as of a log index.
+struct CustodyEvent {
+  enum Kind : uint8_t {
+    kProduced, kShipped, kReceived, kUsed, kConsumed, kDestroyed, kRecovered,
+    kAdjusted, kVoided, kShipmentVoided
+  };
+  PartyIdx party;
+  Kind kind;
+  PartyIdx counterparty;  // the other side of a shipment, kNoIdx otherwise
+  int64_t quantity;
+  uint64_t index;
+};
+
+struct LotInfo {
+  ProductIdx product = kNoIdx;
+  PartyIdx producer = kNoIdx;
+  std::string code;
+  std::string unit;  // the lot's unit code; balances are micro-base of its dimension
+  DimensionKey dim;
+  int64_t quantity = 0;  // produced, micro-base
+  int64_t production_time = 0;
+  int16_t production_offset = 0;
+  int64_t expiry_time = 0;
+  std::string site;
+  fb::LotStatus status = fb::LotStatus::RELEASED;
+  bool voided = false;
+  uint64_t index = 0;  // registering record
+  std::vector<Holding> holdings;
+  std::vector<CustodyEvent> custody;
+
+  const Holding* HoldingOf(PartyIdx p) const;
+  Holding& MutableHolding(PartyIdx p);
+};
+
+struct ShipmentInfo {
+  PartyIdx from = kNoIdx, to = kNoIdx;
+  int64_t time = 0;
+  uint64_t index = 0;
+  struct Item {
+    LotId lot;
+    int64_t quantity;
+    int64_t received;
+  };
+  std::vector<Item> items;
+  std::vector<std::string> serials;
+  bool receipted = false;
+  bool voided = false;
+};
+
+struct SerialInfo {
+  enum State : uint8_t { kActive, kInTransit, kConsumed, kDestroyed };
+  LotId lot = kNoIdx;
+  PartyIdx holder = kNoIdx;
+  State state = kActive;
+  std::string parent;  // container it is packed in, empty if none
+  uint64_t index = 0;  // last record that changed it
+};
+
+// What one record needs besides its bytes.
+struct RecordContext {
+  uint64_t index = 0;          // log index it will get
+  int64_t record_time = 0;     // host time stamp (micros)
+  Hash256 record_id{};
+  const KeyInfo* key = nullptr;  // the verified signing key
+  bool replay = false;         // re-applying a logged record (no time skew check)
+};
+
+// Serial-number rows to write in the same batch (key = serial, value = row).
+struct StateEffects {
+  std::vector<std::pair<std::string, std::string>> serial_puts;
+  LotId new_lot = kNoIdx;
+};
+
+struct StateLimits {
+  // How far an event time may be ahead of the host clock. Default: 5 minutes.
+  int64_t max_future_skew_micros = 5 * 60 * 1'000'000LL;
+  // Largest adjustment relative to the holding, in parts per million.
+  // Default: 2 % (sector plugins may tighten it through rule parameters).
+  int64_t adjustment_tolerance_ppm = 20'000;
+};
+
+// Loads the LogEntry bytes stored at a log index (corrections read the record
+// they correct; that is rare, so it is not cached).
+using EntryLoader = std::function<StatusOr<std::string>(uint64_t index)>;
+
+class LedgerState {
+ public:
+  LedgerState(LineageIndex* lineage, EntryLoader load_entry,
+              StateLimits limits = {});
+
+  // Checks `record` (already signature-verified, signed by ctx.key) against
+  // the state; on success applies it and fills *effects. On failure returns
+  // the reason and changes nothing.
+  Status Apply(const fb::Record& record, const RecordContext& ctx,
+               StateEffects* effects);
+
+  // Genesis is applied before any key exists: it registers the host and the
+  // first admin. Only valid on an empty state.
+  Status ApplyGenesis(const fb::Record& record, const RecordContext& ctx);
+
+  // Permission check that needs only the signer's roles and the body type;
+  // run before the signature is verified so a wrong role fails cheaply.
+  static Status CheckRole(const KeyInfo& key, fb::Body type);
+
+  // --- lookups (callers hold the Ledger's read lock) ---
+  const KeyInfo* FindKey(const KeyId& id) const;
+  std::shared_mutex& keys_mutex() const { return keys_mu_; }
+  std::optional<PartyIdx> FindParty(std::string_view id) const;
+  std::optional<ProductIdx> FindProduct(fb::IdScheme scheme,
+                                        std::string_view id) const;
+  std::optional<LotId> FindLot(fb::IdScheme scheme, std::string_view product,
+                               std::string_view lot) const;
+  std::optional<UnitIdx> FindUnit(PartyIdx owner, std::string_view id) const;
+  const SerialInfo* FindSerial(std::string_view serial) const;
+  const ShipmentInfo* FindShipment(PartyIdx from, std::string_view id) const;
+  // Log indexes whose record id starts with the same 8 bytes as `id`
+  // (usually none or one); the caller confirms against the stored entry.
+  std::vector<uint64_t> RecordIndexCandidates(const Hash256& id) const;
+  // The index of the error declaration that declared record `index`
+  // erroneous, if any.
+  std::optional<uint64_t> DeclaredErroneousBy(uint64_t index) const;
+
+  const PartyInfo& party(PartyIdx i) const { return parties_[i]; }
+  const ProductInfo& product(ProductIdx i) const { return products_[i]; }
+  const LotInfo& lot(LotId i) const { return lots_[i]; }
+  const UnitInfo& unit(UnitIdx i) const { return units_[i]; }
+  size_t party_count() const { return parties_.size(); }
+  size_t product_count() const { return products_.size(); }
+  size_t lot_count() const { return lots_.size(); }
+  size_t unit_count() const { return units_.size(); }
+  // Lots of a product in registration order (for find-by-product queries).
+  const std::vector<LotId>& LotsOfProduct(ProductIdx p) const;
+  // Lots a party produced or held.
+  const std::vector<LotId>& LotsOfParty(PartyIdx p) const;
+  // Parties `p` shipped to or received from (one step down and one up),
+  // sorted.
+  const std::vector<PartyIdx>& Counterparties(PartyIdx p) const { return counterparties_[p]; }
+
+  // Records the id of an accepted record (also for genesis).
+  void AddRecordId(const Hash256& id, uint64_t index);
+  const StateLimits& limits() const { return limits_; }
+
+  std::string LotRefString(LotId lot) const;
+
+ private:
+  struct LotKeyHash {
+    size_t operator()(const std::string& s) const { return std::hash<std::string>()(s); }
+  };
+
+  Status CheckTime(const fb::Record& r, const RecordContext& ctx) const;
+  StatusOr<LotId> ResolveLot(const fb::LotRef* ref, std::string_view field) const;
+  StatusOr<int64_t> LotAmount(LotId lot, const fb::Quantity* q,
+                              std::string_view field) const;
+  bool HasRole(PartyIdx p, fb::Role role) const;
+  bool IsAuthority(PartyIdx p) const;  // admin or regulator
+
+  Status ApplyParty(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyKeyRotation(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyKeyRevocation(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyProduct(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyUnit(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyUnitEvent(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyLot(const fb::Record& r, const RecordContext& ctx, StateEffects* fx);
+  Status ApplyAggregation(const fb::Record& r, const RecordContext& ctx,
+                          StateEffects* fx);
+  Status ApplyShipment(const fb::Record& r, const RecordContext& ctx,
+                       StateEffects* fx);
+  Status ApplyReceipt(const fb::Record& r, const RecordContext& ctx,
+                      StateEffects* fx);
+  Status ApplyDisposition(const fb::Record& r, const RecordContext& ctx,
+                          StateEffects* fx);
+  Status ApplyAdjustment(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyLotStatus(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyErrorDeclaration(const fb::Record& r, const RecordContext& ctx);
+
+  // Parses and adds the keys of a registration (validated by the caller).
+  Status ParseKeys(const flatbuffers::Vector<flatbuffers::Offset<fb::PublicKey>>* keys,
+                   std::vector<VerifyingKey>* out) const;
+  void AddKeyLocked(const VerifyingKey& key, PartyIdx party, uint64_t index);
+  void PutSerial(const std::string& serial, const SerialInfo& info,
+                 StateEffects* fx);
+
+  LineageIndex* lineage_;
+  StateLimits limits_;
+
+  mutable std::shared_mutex keys_mu_;
+  std::unordered_map<std::string, KeyInfo> keys_;  // raw key id bytes -> key
+
+  std::vector<PartyInfo> parties_;
+  std::unordered_map<std::string, PartyIdx> party_by_id_;
+  std::vector<ProductInfo> products_;
+  std::unordered_map<std::string, ProductIdx> product_by_key_;
+  std::vector<std::vector<LotId>> lots_by_product_;
+  std::vector<std::vector<LotId>> lots_by_party_;
+  std::vector<std::vector<PartyIdx>> counterparties_;
+  std::vector<UnitInfo> units_;
+  std::unordered_map<std::string, UnitIdx> unit_by_key_;
+  std::vector<LotInfo> lots_;
+  std::unordered_map<std::string, LotId, LotKeyHash> lot_by_key_;
+  std::unordered_map<std::string, ShipmentInfo> shipments_;
+  std::unordered_map<std::string, SerialInfo> serials_;
+  std::unordered_map<std::string, std::vector<std::string>> containers_;
+  // First 8 bytes of a record id -> log index (collisions kept side by side).
+  std::unordered_multimap<uint64_t, uint64_t> record_ids_;
+  // Log indexes of records declared erroneous.
+  std::unordered_map<uint64_t, uint64_t> erroneous_;  // index -> declaring index
+  EntryLoader load_entry_;
+};
+
+}  // namespace qtrace::host
+
+#endif  // QTRACE_HOST_STATE_H_
