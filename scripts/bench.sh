@@ -4,12 +4,13 @@
 #   ingest  in-process ingest pipeline vs raw Ed25519 verify rate
 #   trace   forward closure on a synthetic lineage graph
 #   log     Merkle log append / inclusion proof / verify
+#   http    a real qtraced under concurrent clients (throughput, p99)
 # Each suite prints a readable table and, as its last line, one JSON object.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 suite=${1:-}
-[ -n "$suite" ] || { sed -n '2,8p' "$0"; exit 2; }
+[ -n "$suite" ] || { sed -n '2,9p' "$0"; exit 2; }
 shift
 
 scripts/setup.sh >&2
@@ -18,4 +19,5 @@ export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DQTRACE_BUILD_TESTS=OFF >/dev/null
 ninja -C "$build" "bench_${suite}" >&2
+[ "$suite" = http ] && ninja -C "$build" qtraced >&2
 exec "$build/bench/bench_${suite}" "$@"

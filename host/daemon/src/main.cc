@@ -1,0 +1,230 @@
+// qtraced: the qtrace host daemon.
+//
+//   qtraced [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] ...
+//
+// Settings come from a JSON config file (by default DATA_DIR/config.json when
+// it exists), then command-line flags override them. SIGINT/SIGTERM stop
+// accepting, finish requests in flight, flush, close the store and exit 0.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "qtrace/host/api.h"
+#include "qtrace/host/ledger.h"
+#include "qtrace/host/metrics.h"
+#include "qtrace/host/server.h"
+
+namespace {
+
+using namespace qtrace;
+using namespace qtrace::host;
+
+struct Config {
+  std::string data_dir = "./var/qtrace";
+  std::string listen = "127.0.0.1:8420";
+  std::string port_file;
+  std::string plugin_dir;
+  int io_threads = 2;
+  int worker_threads = 2;
+  int verify_threads = 2;
+  size_t max_body_bytes = 16u << 20;
+  size_t max_pending_records = 100'000;
+  int read_timeout_s = 30;
+  int idle_timeout_s = 60;
+  std::string log_level = "info";
+  bool init = false;
+  std::string origin = "qtrace.local/log";
+};
+
+// Reads a JSON config; unknown keys are an error so typos do not pass silently.
+Status LoadConfig(const std::string& path, Config* c) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot read config " + path, "bad_config");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(ss.str(), ec);
+  if (ec || !v.is_object()) return InvalidArgument(path + ": not a JSON object", "bad_config");
+  for (const auto& kv : v.as_object()) {
+    std::string k(kv.key());
+    const auto& x = kv.value();
+    auto str = [&](std::string* out) -> Status {
+      if (!x.is_string()) return InvalidArgument(path + ": " + k + " must be a string", "bad_config");
+      *out = std::string(x.as_string());
+      return Status::Ok();
+    };
+    auto num = [&](auto* out) -> Status {
+      if (!x.is_int64() || x.as_int64() < 0) {
+        return InvalidArgument(path + ": " + k + " must be a non-negative integer", "bad_config");
+      }
+      *out = static_cast<std::remove_pointer_t<decltype(out)>>(x.as_int64());
+      return Status::Ok();
+    };
+    Status s;
+    if (k == "data_dir") s = str(&c->data_dir);
+    else if (k == "listen") s = str(&c->listen);
+    else if (k == "plugin_dir") s = str(&c->plugin_dir);
+    else if (k == "log_level") s = str(&c->log_level);
+    else if (k == "origin") s = str(&c->origin);
+    else if (k == "io_threads") s = num(&c->io_threads);
+    else if (k == "worker_threads") s = num(&c->worker_threads);
+    else if (k == "verify_threads") s = num(&c->verify_threads);
+    else if (k == "max_body_bytes") s = num(&c->max_body_bytes);
+    else if (k == "max_pending_records") s = num(&c->max_pending_records);
+    else if (k == "read_timeout_s") s = num(&c->read_timeout_s);
+    else if (k == "idle_timeout_s") s = num(&c->idle_timeout_s);
+    else s = InvalidArgument(path + ": unknown setting '" + k + "'", "bad_config");
+    QT_RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
+}
+
+Status SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("--listen is ADDR:PORT", "bad_config");
+  *host = listen.substr(0, colon);
+  std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(p) > 65535) {
+    return InvalidArgument("bad port in --listen " + listen, "bad_config");
+  }
+  *port = static_cast<uint16_t>(std::stoul(p));
+  if (!host->empty() && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  return Status::Ok();
+}
+
+int Fail(const Status& s) {
+  spdlog::critical("{}", s.ToString());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("qtraced");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  CLI::App app("qtraced: the qtrace host daemon (signed product-lineage records, "
+               "tamper-evident log, HTTP API)");
+  Config cfg;
+  std::string config_path;
+  app.add_option("--config", config_path, "JSON config file (default: DATA_DIR/config.json if present)");
+  // Flags override the config file: parse into optionals first.
+  std::optional<std::string> data_dir, listen, plugin_dir, log_level;
+  std::optional<int> io_threads, worker_threads, verify_threads;
+  std::optional<size_t> max_body, max_pending;
+  app.add_option("--data-dir", data_dir, "data directory (default ./var/qtrace)");
+  app.add_option("--listen", listen, "address:port to listen on; port 0 picks one (default 127.0.0.1:8420)");
+  app.add_option("--port-file", cfg.port_file, "write the bound port to this file once listening");
+  app.add_option("--plugin-dir", plugin_dir, "directory of sector plugins");
+  app.add_option("--io-threads", io_threads, "socket I/O threads (default 2)");
+  app.add_option("--worker-threads", worker_threads, "request handler threads (default 2)");
+  app.add_option("--verify-threads", verify_threads, "signature verification threads (default 2)");
+  app.add_option("--max-body-bytes", max_body, "largest request body (default 16 MiB)");
+  app.add_option("--max-pending-records", max_pending, "records waiting before 429 (default 100000)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
+  app.add_flag("--init", cfg.init, "create the data dir (keys, store, genesis) if it does not exist");
+  app.add_option("--origin", cfg.origin, "log origin for --init (default qtrace.local/log)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  std::string dir = data_dir.value_or(cfg.data_dir);
+  if (config_path.empty() && std::filesystem::exists(DataDirLayout(dir).config())) {
+    config_path = DataDirLayout(dir).config();
+  }
+  if (!config_path.empty()) {
+    Status s = LoadConfig(config_path, &cfg);
+    if (!s.ok()) return Fail(s);
+  }
+  if (data_dir) cfg.data_dir = *data_dir;
+  if (listen) cfg.listen = *listen;
+  if (plugin_dir) cfg.plugin_dir = *plugin_dir;
+  if (log_level) cfg.log_level = *log_level;
+  if (io_threads) cfg.io_threads = *io_threads;
+  if (worker_threads) cfg.worker_threads = *worker_threads;
+  if (verify_threads) cfg.verify_threads = *verify_threads;
+  if (max_body) cfg.max_body_bytes = *max_body;
+  if (max_pending) cfg.max_pending_records = *max_pending;
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+
+  ServerOptions so;
+  Status ls = SplitListen(cfg.listen, &so.address, &so.port);
+  if (!ls.ok()) return Fail(ls);
+  so.io_threads = cfg.io_threads;
+  so.worker_threads = cfg.worker_threads;
+  so.max_body_bytes = cfg.max_body_bytes;
+  so.read_timeout = std::chrono::seconds(cfg.read_timeout_s);
+  so.idle_timeout = std::chrono::seconds(cfg.idle_timeout_s);
+
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto t0 = std::chrono::steady_clock::now();
+  if (cfg.init && !std::filesystem::exists(DataDirLayout(cfg.data_dir).db())) {
+    InitOptions init;
+    init.origin = cfg.origin;
+    Status s = Ledger::Initialize(cfg.data_dir, init);
+    if (!s.ok()) return Fail(s);
+    spdlog::info("initialized data dir {}", cfg.data_dir);
+  }
+  LedgerOptions lo;
+  lo.data_dir = cfg.data_dir;
+  lo.verify_threads = cfg.verify_threads;
+  lo.max_pending_records = cfg.max_pending_records;
+  auto ledger = Ledger::Open(lo);
+  if (!ledger.ok()) return Fail(ledger.status().WithPrefix("open " + cfg.data_dir));
+
+  Metrics metrics;
+  ApiOptions ao;
+  ao.max_body_bytes = cfg.max_body_bytes;
+  std::unique_ptr<Server> server;
+  Server* server_ptr = nullptr;
+  ao.post_work = [&server_ptr](std::function<void()> f) { server_ptr->PostWork(std::move(f)); };
+  Api api(ledger->get(), &metrics, ao);
+  auto started = Server::Start(so, &api);
+  if (!started.ok()) return Fail(started.status());
+  server = std::move(*started);
+  server_ptr = server.get();
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info("qtraced listening on {}:{} data_dir={} log_size={} origin={} ready_in={:.0f}ms",
+               so.address, server->port(), cfg.data_dir, (*ledger)->LogSize(), (*ledger)->origin(), ms);
+  if (!cfg.port_file.empty()) {
+    std::string tmp = cfg.port_file + ".tmp";
+    {
+      std::ofstream pf(tmp);
+      pf << server->port() << "\n";
+    }
+    std::filesystem::rename(tmp, cfg.port_file);
+  }
+  std::printf("listening on %s:%u\n", so.address.c_str(), server->port());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {}: stopping (finishing requests in flight)", sig);
+  server->Stop();
+  server.reset();
+  ledger->reset();  // drains the pipeline, flushes and closes the store
+  spdlog::info("stopped cleanly");
+  return 0;
+}
