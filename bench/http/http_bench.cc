@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -40,6 +41,7 @@ struct Flags {
   size_t batch = 256;
   double latency_seconds = 10;
   int verify_threads = 2;
+  size_t startup_records = 0;  // also time start-up with this many records stored
 };
 
 Flags Parse(int argc, char** argv) {
@@ -54,6 +56,7 @@ Flags Parse(int argc, char** argv) {
     else if (auto v = val("--batch=")) f.batch = std::stoull(v);
     else if (auto v = val("--latency-seconds=")) f.latency_seconds = std::stod(v);
     else if (auto v = val("--verify-threads=")) f.verify_threads = std::stoi(v);
+    else if (auto v = val("--startup-records=")) f.startup_records = std::stoull(v);
     else {
       std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       std::exit(2);
@@ -72,6 +75,39 @@ T Must(StatusOr<T> v, const char* what) {
 }
 
 double Secs(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+long RssKiB(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+struct Startup {
+  double ms_to_first_answer = 0;
+  long idle_rss_kib = 0;
+};
+
+// Starts qtraced on `data`, times fork -> first answered /healthz, then
+// reads its RSS after a second of idling.
+Startup MeasureStartup(const std::string& data) {
+  Startup out;
+  auto t0 = SteadyClock::now();
+  testing::DaemonProcess d(QTRACED_PATH, data);
+  if (!d.Start().ok()) return out;
+  HttpClient c("127.0.0.1", d.port());
+  for (;;) {
+    auto r = c.Request("GET", "/healthz");
+    if (r.ok() && r->status == 200) break;
+  }
+  out.ms_to_first_answer = Secs(SteadyClock::now() - t0) * 1000;
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  out.idle_rss_kib = RssKiB(d.pid());
+  d.Stop(SIGTERM);
+  return out;
+}
 
 constexpr int kParties = 32;
 std::string PartyId(int p) { return "ent-" + std::to_string(p); }
@@ -96,6 +132,7 @@ int main(int argc, char** argv) {
   std::string data = dir + "/data";
   if (!host::Ledger::Initialize(data, {}).ok()) return 1;
   PrivateKey admin = Must(PrivateKey::LoadPem(host::DataDirLayout(data).admin_key()), "admin");
+  Startup empty = MeasureStartup(data);
 
   testing::DaemonProcess daemon(QTRACED_PATH, data,
                                 {"--verify-threads", std::to_string(f.verify_threads),
@@ -253,6 +290,53 @@ int main(int argc, char** argv) {
     for (auto& t : ts) t.join();
   }
   double verify = verified.load() / Secs(SteadyClock::now() - v0);
+
+  // Optional: start-up with a large store (built in-process, closed cleanly).
+  Startup big;
+  if (f.startup_records > 0) {
+    std::string big_data = dir + "/big";
+    if (!host::Ledger::Initialize(big_data, {}).ok()) return 1;
+    PrivateKey big_admin = Must(PrivateKey::LoadPem(host::DataDirLayout(big_data).admin_key()), "admin");
+    host::LedgerOptions lo;
+    lo.data_dir = big_data;
+    auto ledger = Must(host::Ledger::Open(lo), "open big");
+    std::vector<host::IngestItem> setup;
+    for (int p = 0; p < kParties; ++p) {
+      std::string pub = Base64Encode(std::string_view(
+          reinterpret_cast<const char*>(keys[p].public_key().raw().data()), 32));
+      setup.push_back(host::IngestItem::FromEnvelope(SignPayload(big_admin, kRecordPayloadType,
+          Must(RecordFromJson(R"({"type":"party","party":"platform-admin","event_time":"2026-06-01T00:00:00Z",
+            "party_id":")" + PartyId(p) + R"(","roles":["enterprise"],"keys":[")" + pub + R"("]})"), "party"))));
+    }
+    ledger->SubmitAndWait(std::move(setup));
+    setup.clear();
+    for (int p = 0; p < kParties; ++p) {
+      setup.push_back(host::IngestItem::FromEnvelope(SignPayload(keys[p], kRecordPayloadType,
+          Must(RecordFromJson(R"({"type":"product","party":")" + PartyId(p) +
+                              R"(","event_time":"2026-06-01T00:00:00Z","scheme":"local","product_id":"p)" +
+                              std::to_string(p) + R"(","sector":"agriculture"})"), "product"))));
+    }
+    ledger->SubmitAndWait(std::move(setup));
+    auto b0 = SteadyClock::now();
+    const size_t chunk = 4096;
+    for (size_t i = 0; i < f.startup_records; i += chunk) {
+      std::vector<std::string> envs(std::min(chunk, f.startup_records - i));
+      std::vector<std::thread> ts;
+      for (unsigned t = 0; t < 2; ++t) {
+        ts.emplace_back([&, t] {
+          for (size_t j = t; j < envs.size(); j += 2) envs[j] = EncodeEnvelope(Lot(keys, i + j, "M"));
+        });
+      }
+      for (auto& t : ts) t.join();
+      std::vector<host::IngestItem> items;
+      for (auto& e : envs) items.push_back(host::IngestItem::FromBytes(std::move(e)));
+      ledger->SubmitAndWait(std::move(items));
+    }
+    std::fprintf(stderr, "built a %zu-record store in %.0f s\n", f.startup_records,
+                 Secs(SteadyClock::now() - b0));
+    ledger.reset();
+    big = MeasureStartup(big_data);
+  }
   std::filesystem::remove_all(dir);
 
   std::printf("qtrace HTTP benchmark (real qtraced on loopback, flatbuffer envelopes)\n");
@@ -266,6 +350,13 @@ int main(int argc, char** argv) {
               "single submits, open loop", target, achieved, ok.size());
   std::printf("  %-40s p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", "latency ms", pct(0.5), pct(0.9),
               pct(0.99), ok.empty() ? 0.0 : ok.back());
+  std::printf("  %-40s %.0f ms to first answer, idle RSS %.1f MiB\n", "start-up, empty store",
+              empty.ms_to_first_answer, empty.idle_rss_kib / 1024.0);
+  if (f.startup_records > 0) {
+    std::printf("  %-40s %.0f ms to first answer, idle RSS %.1f MiB\n",
+                ("start-up, " + std::to_string(f.startup_records) + " records").c_str(),
+                big.ms_to_first_answer, big.idle_rss_kib / 1024.0);
+  }
   std::printf("{\"suite\":\"http\",\"records_per_s\":%.0f,\"verify_limit_per_s\":%.0f,\"ratio\":%.3f,\"p99_ms\":%.2f}\n",
               rate, verify, rate / verify, pct(0.99));
   return 0;

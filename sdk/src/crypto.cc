@@ -85,10 +85,13 @@ bool ToHash256(std::string_view bytes, Hash256* out) {
 Hash256 Sha256(std::string_view data) { return Sha256Parts({data}); }
 
 Hash256 Sha256Parts(std::initializer_list<std::string_view> parts) {
+  // Fetch the implementation once: EVP_sha256() makes every Init look it up
+  // again, which costs more than hashing a Merkle node.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   thread_local MdCtxPtr ctx(EVP_MD_CTX_new());
   Hash256 out{};
   unsigned int len = 0;
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(ctx.get(), md, nullptr);
   for (auto p : parts) EVP_DigestUpdate(ctx.get(), p.data(), p.size());
   EVP_DigestFinal_ex(ctx.get(), out.data(), &len);
   return out;

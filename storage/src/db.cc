@@ -129,7 +129,9 @@ StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path,
   o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
 
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options.block_cache_mb << 20);
+  // Few shards: with the default 64, a shard is too small to keep a Merkle
+  // SST's bloom filter cached, and every tile read re-reads it from disk.
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_mb << 20, /*num_shard_bits=*/1);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;

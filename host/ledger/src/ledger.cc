@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <future>
@@ -149,14 +150,23 @@ Status Ledger::Load() {
   host_key_ = std::move(*key);
   QT_ASSIGN_OR_RETURN(tree_, storage::MerkleTree::Load(db_.get()));
 
-  lineage_ = std::make_unique<LineageIndex>();
-  state_ = std::make_unique<LedgerState>(
-      lineage_.get(), [this](uint64_t index) { return LoadEntry(index); }, options_.limits);
+  auto open_start = std::chrono::steady_clock::now();
+  // Start from the newest snapshot when there is one, then replay the tail.
+  uint64_t expected = LoadSnapshot(tree_->size());
+  if (expected == 0) {
+    lineage_ = std::make_unique<LineageIndex>();
+    state_ = std::make_unique<LedgerState>(
+        lineage_.get(), [this](uint64_t index) { return LoadEntry(index); }, options_.limits);
+  } else {
+    QT_ASSIGN_OR_RETURN(std::string last, LoadEntry(expected - 1));
+    QT_ASSIGN_OR_RETURN(const fb::LogEntry* e, VerifyLogEntry(last, false));
+    last_record_time_ = e->record_time();
+  }
+  const uint64_t replay_from = expected;
 
   // Replay the log into the state and the lineage index.
-  uint64_t expected = 0;
   auto it = db_->NewIterator(Cf::kRecords);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(U64Key(expected)); it->Valid(); it->Next()) {
     KeyReader kr(it->key());
     uint64_t index = 0;
     if (!kr.U64(&index) || index != expected) {
@@ -221,6 +231,13 @@ Status Ledger::Load() {
   }
   log_size_ = expected;
   lineage_->Publish();
+  {
+    std::lock_guard sl(stats_mu_);
+    stats_.replayed_at_open = expected - replay_from;
+    stats_.open_ms = std::chrono::duration<double, std::milli>(
+                         std::chrono::steady_clock::now() - open_start)
+                         .count();
+  }
 
   // The latest checkpoint must cover the whole log.
   auto cit = db_->NewIterator(Cf::kCheckpoints);
@@ -255,6 +272,9 @@ Ledger::~Ledger() {
   seq_cv_.notify_all();
   for (auto& t : verify_threads_) t.join();
   if (sequencer_.joinable()) sequencer_.join();
+  // A clean close leaves a snapshot of everything, so the next start-up
+  // replays nothing. Not fatal: the log is the source of truth.
+  if (db_ && state_ && !failed_ && log_size_ > snapshot_size_) (void)WriteSnapshot();
   if (db_) (void)db_->Flush();
 }
 
@@ -647,6 +667,11 @@ void Ledger::SequenceGroup(std::vector<std::shared_ptr<Batch>>& group) {
   }
   for (Pending* p : accepted) p->result.checkpoint = cp;
   group_entries_.clear();
+  if (options_.snapshot_interval > 0 &&
+      log_size_ - snapshot_size_ >= options_.snapshot_interval) {
+    Status ss = WriteSnapshot();  // still under the exclusive lock
+    (void)ss;                     // a failed snapshot only costs replay time
+  }
   std::lock_guard sl(stats_mu_);
   stats_.accepted += (next - start_size);
   stats_.duplicates += duplicates;
@@ -723,6 +748,90 @@ StatusOr<std::string> Ledger::Receipt(uint64_t index) const {
   receipt.proof = std::move(proof);
   receipt.checkpoint_note = cp->note;
   return FormatReceipt(receipt);
+}
+
+// ---- snapshots -----------------------------------------------------------------------------
+//
+// Cf::kSnapshots holds, per snapshot of log size S:
+//   U64(S) 'H'        -> U64(state bytes) U64(lineage bytes) U32(chunks) SHA-256(blob)
+//   U64(S) 'C' U32(i) -> chunk i of blob = state bytes || lineage bytes
+// Only the newest is kept.
+
+namespace {
+constexpr size_t kSnapshotChunk = 4u << 20;
+}
+
+Status Ledger::WriteSnapshot() {
+  auto t0 = std::chrono::steady_clock::now();
+  const uint64_t size = log_size_.load();
+  std::string blob;
+  state_->Serialize(&blob);
+  const uint64_t state_bytes = blob.size();
+  std::string lineage;
+  lineage_->Serialize(&lineage);
+  blob += lineage;
+  storage::WriteBatch wb(*db_);
+  // Drop older snapshots.
+  auto it = db_->NewIterator(Cf::kSnapshots);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) wb.Delete(Cf::kSnapshots, it->key());
+  uint32_t chunks = 0;
+  for (size_t off = 0; off < blob.size(); off += kSnapshotChunk, ++chunks) {
+    wb.Put(Cf::kSnapshots, KeyBuilder().U64(size).U8('C').U32(chunks).Build(),
+           std::string_view(blob).substr(off, kSnapshotChunk));
+  }
+  Hash256 digest = Sha256(blob);
+  wb.Put(Cf::kSnapshots, KeyBuilder().U64(size).U8('H').Build(),
+         KeyBuilder().U64(state_bytes).U64(lineage.size()).U32(chunks).Raw(AsBytes(digest)).Build());
+  QT_RETURN_IF_ERROR(db_->Write(wb, /*sync=*/false));
+  snapshot_size_ = size;
+  std::lock_guard sl(stats_mu_);
+  ++stats_.snapshots;
+  stats_.snapshot_bytes = blob.size();
+  stats_.snapshot_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return Status::Ok();
+}
+
+uint64_t Ledger::LoadSnapshot(uint64_t log_records) {
+  auto it = db_->NewIterator(Cf::kSnapshots);
+  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+    KeyReader kr(it->key());
+    uint64_t size;
+    uint8_t tag;
+    if (!kr.U64(&size) || !kr.U8(&tag) || tag != 'H' || size > log_records || size == 0) continue;
+    KeyReader hr(it->value());
+    uint64_t state_bytes, lineage_bytes;
+    uint32_t chunks;
+    if (!hr.U64(&state_bytes) || !hr.U64(&lineage_bytes) || !hr.U32(&chunks) ||
+        hr.Rest().size() != 32) {
+      continue;
+    }
+    std::string blob;
+    blob.reserve(state_bytes + lineage_bytes);
+    bool complete = true;
+    for (uint32_t c = 0; c < chunks && complete; ++c) {
+      std::string chunk;
+      complete = db_->Get(Cf::kSnapshots, KeyBuilder().U64(size).U8('C').U32(c).Build(), &chunk).ok();
+      blob += chunk;
+    }
+    if (!complete || blob.size() != state_bytes + lineage_bytes ||
+        AsBytes(Sha256(blob)) != hr.Rest()) {
+      continue;  // damaged: fall back to an older one or a full replay
+    }
+    auto lineage = LineageIndex::Deserialize(std::string_view(blob).substr(state_bytes));
+    if (!lineage.ok()) continue;
+    LineageStats ls = (*lineage)->Stats();
+    if (ls.published && ls.published_log_index >= size) continue;
+    auto state = LedgerState::Deserialize(
+        std::string_view(blob).substr(0, state_bytes), lineage->get(),
+        [this](uint64_t index) { return LoadEntry(index); }, options_.limits);
+    if (!state.ok()) continue;
+    lineage_ = std::move(*lineage);
+    state_ = std::move(*state);
+    snapshot_size_ = size;
+    return size;
+  }
+  return 0;
 }
 
 Ledger::Stats Ledger::GetStats() const {

@@ -1073,7 +1073,10 @@ Status LedgerState::ApplyShipment(const fb::Record& r, const RecordContext& ctx,
     Holding& hr = l.MutableHolding(*to);
     hr.in_transit += item.quantity;
     l.custody.push_back({from, CustodyEvent::kShipped, *to, item.quantity, ctx.index});
-    if (new_holder) lots_by_party_[*to].push_back(item.lot);
+    if (new_holder) {
+      auto& v = lots_by_party_[*to];
+      v.insert(std::upper_bound(v.begin(), v.end(), item.lot), item.lot);
+    }
   }
   // Serials, and everything packed inside shipped containers, change holder.
   std::vector<std::string> moving = info.serials;

@@ -85,6 +85,10 @@ struct LedgerOptions {
   const Clock* clock = SystemClock::Default();
   StateLimits limits;
   storage::DbOptions db;
+  // The derived state and lineage index are snapshotted every this many
+  // records (and at a clean close), so start-up replays only the tail.
+  // 0 = only at close. Default: 200000.
+  uint64_t snapshot_interval = 200'000;
   // Extra rules (the sector plugin registry); null means core rules only.
   // Not owned; must outlive the ledger.
   RecordPolicy* policy = nullptr;
@@ -175,6 +179,8 @@ class Ledger {
   struct Stats {
     uint64_t accepted = 0, duplicates = 0, rejected = 0, groups = 0;
     uint64_t store_bytes = 0, log_size = 0;
+    uint64_t snapshots = 0, snapshot_bytes = 0, replayed_at_open = 0;
+    double snapshot_ms = 0, open_ms = 0;
   };
   Stats GetStats() const;
   // Rejections counted by reason.
@@ -188,6 +194,11 @@ class Ledger {
   Ledger(LedgerOptions options);
 
   Status Load();
+  // Persists state + lineage as of the committed log (caller holds the
+  // exclusive state lock or is the only thread left).
+  Status WriteSnapshot();
+  // Loads the newest snapshot; replay starts at the returned size (0 if none).
+  uint64_t LoadSnapshot(uint64_t log_records);
   void VerifyWorker();
   void SequencerLoop();
   void VerifyItem(Pending& p) const;
@@ -204,6 +215,7 @@ class Ledger {
   PrivateKey host_key_;
   std::string origin_;
   uint64_t checkpoint_floor_ = 0;  // a restored store signs nothing below this
+  uint64_t snapshot_size_ = 0;      // log size covered by the newest snapshot
 
   mutable std::shared_mutex state_mu_;  // writers: sequencer, per group
   std::atomic<uint64_t> log_size_{0};

@@ -245,6 +245,14 @@ class LedgerState {
   // sorted.
   const std::vector<PartyIdx>& Counterparties(PartyIdx p) const { return counterparties_[p]; }
 
+  // Snapshot encoding of everything not derivable (see state_codec.cc).
+  void Serialize(std::string* out) const;
+  // Rebuilds a state from Serialize() bytes; InvalidArgument on damage.
+  static StatusOr<std::unique_ptr<LedgerState>> Deserialize(std::string_view bytes,
+                                                            LineageIndex* lineage,
+                                                            EntryLoader load_entry,
+                                                            StateLimits limits);
+
   // Records the id of an accepted record (also for genesis).
   void AddRecordId(const Hash256& id, uint64_t index);
   const StateLimits& limits() const { return limits_; }
