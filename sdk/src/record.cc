@@ -26,6 +26,10 @@ constexpr struct {
     {fb::Body::Adjustment, "adjustment"},
     {fb::Body::LotStatusChange, "lot_status"},
     {fb::Body::ErrorDeclaration, "error_declaration"},
+    {fb::Body::Certificate, "certificate"},
+    {fb::Body::CertificateStatusChange, "certificate_status"},
+    {fb::Body::Inspection, "inspection"},
+    {fb::Body::RuleParameters, "rule_parameters"},
 };
 
 std::string_view VecBytes(const flatbuffers::Vector<uint8_t>* v) {

@@ -225,6 +225,14 @@ constexpr EnumName<fb::LotStatus> kLotStatuses[] = {
     {fb::LotStatus::ON_HOLD, "on_hold"},
     {fb::LotStatus::RECALLED, "recalled"},
     {fb::LotStatus::DESTROYED, "destroyed"}};
+constexpr EnumName<fb::CertStatus> kCertStatuses[] = {
+    {fb::CertStatus::VALID, "valid"},
+    {fb::CertStatus::SUSPENDED, "suspended"},
+    {fb::CertStatus::REVOKED, "revoked"},
+    {fb::CertStatus::CANCELLED, "cancelled"},
+    {fb::CertStatus::REINSTATED, "reinstated"}};
+constexpr EnumName<fb::InspectionResult> kInspectionResults[] = {
+    {fb::InspectionResult::PASS, "pass"}, {fb::InspectionResult::FAIL, "fail"}};
 constexpr EnumName<fb::AttrType> kAttrTypes[] = {
     {fb::AttrType::STRING, "string"}, {fb::AttrType::INT, "int"},
     {fb::AttrType::DECIMAL, "decimal"}, {fb::AttrType::BOOL, "bool"},
@@ -859,6 +867,139 @@ StatusOr<BodyOffset> BuildErrorDeclaration(Ctx& c, Reader& r) {
       .Union();
 }
 
+// "gtin:06901234567892" / "local:crab-feed" -> (scheme, id).
+StatusOr<std::pair<fb::IdScheme, std::string>> ParseProductRef(Reader& r, std::string_view field,
+                                                               const std::string& text) {
+  auto colon = text.find(':');
+  if (colon == std::string::npos) {
+    return r.Bad(field, "must look like scheme:product, e.g. gtin:06901234567892");
+  }
+  auto scheme = SchemeFromName(text.substr(0, colon));
+  if (!scheme.ok()) return scheme.status().WithPrefix(r.Path(field));
+  std::string id = text.substr(colon + 1);
+  QT_RETURN_IF_ERROR(ValidateId(r.Path(field), id));
+  return std::make_pair(*scheme, id);
+}
+
+StatusOr<BodyOffset> BuildCertificate(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string cert_id, r.Str("cert_id", true));
+  if (cert_id.size() > 64) return r.Bad("cert_id", "has at most 64 characters");
+  QT_ASSIGN_OR_RETURN(std::string kind, r.Id("kind", true));
+  QT_ASSIGN_OR_RETURN(std::string standard, r.Str("standard", false));
+  QT_ASSIGN_OR_RETURN(std::string party, r.Id("subject_party", false));
+  QT_ASSIGN_OR_RETURN(std::string product, r.Str("subject_product", false));
+  fb::IdScheme scheme = fb::IdScheme::GTIN;
+  std::string product_id;
+  if (!product.empty()) {
+    QT_ASSIGN_OR_RETURN(auto pr, ParseProductRef(r, "subject_product", product));
+    scheme = pr.first;
+    product_id = pr.second;
+  }
+  QT_ASSIGN_OR_RETURN(auto lot, BuildLotRef(c, r, "subject_lot", false));
+  QT_ASSIGN_OR_RETURN(std::string unit, r.Id("subject_unit", false));
+  QT_ASSIGN_OR_RETURN(std::string scope, r.Str("scope", false));
+  QT_ASSIGN_OR_RETURN(auto from, r.Time("valid_from", true));
+  QT_ASSIGN_OR_RETURN(auto to, r.Time("valid_to", false));
+  QT_ASSIGN_OR_RETURN(auto attrs, BuildAttrs(c, r, "attributes"));
+  if (party.empty() && product.empty() && lot.IsNull() && unit.empty()) {
+    return r.Bad("subject_party", "a certificate needs a subject (party, product, lot or unit)");
+  }
+  fb::Timestamp f = ToFb(from), t = ToFb(to);
+  return fb::CreateCertificate(c.b, c.b.CreateString(cert_id), c.b.CreateString(kind),
+                               OptString(c, standard), OptString(c, party), scheme,
+                               OptString(c, product_id), lot, OptString(c, unit),
+                               OptString(c, scope), &f, &t, attrs)
+      .Union();
+}
+
+StatusOr<BodyOffset> BuildCertificateStatus(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string cert_id, r.Str("cert_id", true));
+  QT_ASSIGN_OR_RETURN(auto status, ParseEnum(r, "status", kCertStatuses, true,
+                                             fb::CertStatus::VALID));
+  QT_ASSIGN_OR_RETURN(auto effective, r.Time("effective", true));
+  QT_ASSIGN_OR_RETURN(std::string reason, r.Str("reason", false));
+  fb::Timestamp e = ToFb(effective);
+  return fb::CreateCertificateStatusChange(c.b, c.b.CreateString(cert_id), status, &e,
+                                           OptString(c, reason))
+      .Union();
+}
+
+StatusOr<BodyOffset> BuildInspection(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string id, r.Id("inspection_id", true));
+  QT_ASSIGN_OR_RETURN(std::string kind, r.Id("kind", true));
+  QT_ASSIGN_OR_RETURN(auto lot, BuildLotRef(c, r, "lot", true));
+  QT_ASSIGN_OR_RETURN(std::string sample, r.Str("sample_id", false));
+  std::vector<Offset<fb::InspectionItem>> items;
+  bool any_fail = false;
+  QT_RETURN_IF_ERROR(ForEachObject(r, "items", [&](Reader& it) -> Status {
+    QT_ASSIGN_OR_RETURN(std::string name, it.Str("name", true));
+    QT_ASSIGN_OR_RETURN(std::string unit, it.Str("unit", false));
+    // value, min and max share the finest decimal scale among them.
+    std::string texts[3];
+    const char* names[3] = {"value", "min", "max"};
+    for (int i = 0; i < 3; ++i) {
+      const json::value* v = it.Find(names[i]);
+      if (v == nullptr) continue;
+      if (v->is_string()) {
+        texts[i] = std::string(v->as_string());
+      } else if (v->is_int64()) {
+        texts[i] = std::to_string(v->as_int64());
+      } else if (v->is_double()) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.15g", v->as_double());
+        texts[i] = buf;
+      } else {
+        return it.Bad(names[i], "must be a number or a decimal string");
+      }
+    }
+    if (texts[0].empty()) return it.Bad("value", "is required");
+    int64_t n[3] = {0, 0, 0};
+    int sc[3] = {0, 0, 0};
+    int scale = 0;
+    for (int i = 0; i < 3; ++i) {
+      if (texts[i].empty()) continue;
+      auto st = ParseDecimal(texts[i], &n[i], &sc[i]);
+      if (!st.ok()) return st.WithPrefix(it.Path(names[i]));
+      scale = std::max(scale, sc[i]);
+    }
+    for (int i = 0; i < 3; ++i) {
+      for (int k = sc[i]; k < scale; ++k) n[i] *= 10;
+    }
+    QT_ASSIGN_OR_RETURN(bool pass, it.Bool("pass"));
+    if (!it.Has("pass")) {
+      // Derive pass from the limits when not stated.
+      pass = (texts[1].empty() || n[0] >= n[1]) && (texts[2].empty() || n[0] <= n[2]);
+    }
+    any_fail = any_fail || !pass;
+    items.push_back(fb::CreateInspectionItem(
+        c.b, c.b.CreateString(name), n[0], static_cast<int8_t>(scale), OptString(c, unit), n[1],
+        n[2], !texts[1].empty(), !texts[2].empty(), pass));
+    return Status::Ok();
+  }));
+  // Without an explicit result, the inspection fails when any item fails.
+  QT_ASSIGN_OR_RETURN(auto result, ParseEnum(r, "result", kInspectionResults, false,
+                                             any_fail ? fb::InspectionResult::FAIL
+                                                      : fb::InspectionResult::PASS));
+  QT_ASSIGN_OR_RETURN(std::string report, r.Str("report_no", false));
+  QT_ASSIGN_OR_RETURN(std::string accreditation, r.Str("accreditation", false));
+  if (items.empty() && !r.Has("result")) {
+    return r.Bad("items", "an inspection needs items or an overall result");
+  }
+  return fb::CreateInspection(c.b, c.b.CreateString(id), c.b.CreateString(kind), lot,
+                              OptString(c, sample), items.empty() ? 0 : c.b.CreateVector(items),
+                              result, OptString(c, report), OptString(c, accreditation))
+      .Union();
+}
+
+StatusOr<BodyOffset> BuildRuleParameters(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string sector, r.Id("sector", true));
+  QT_ASSIGN_OR_RETURN(std::string set_id, r.Id("set_id", true));
+  if (!r.Has("params")) return r.Bad("params", "is required");
+  QT_ASSIGN_OR_RETURN(auto params, BuildAttrs(c, r, "params"));
+  return fb::CreateRuleParameters(c.b, c.b.CreateString(sector), c.b.CreateString(set_id), params)
+      .Union();
+}
+
 using BuildFn = StatusOr<BodyOffset> (*)(Ctx&, Reader&);
 
 BuildFn BuilderFor(fb::Body type) {
@@ -878,6 +1019,10 @@ BuildFn BuilderFor(fb::Body type) {
     case fb::Body::Adjustment: return BuildAdjustment;
     case fb::Body::LotStatusChange: return BuildLotStatus;
     case fb::Body::ErrorDeclaration: return BuildErrorDeclaration;
+    case fb::Body::Certificate: return BuildCertificate;
+    case fb::Body::CertificateStatusChange: return BuildCertificateStatus;
+    case fb::Body::Inspection: return BuildInspection;
+    case fb::Body::RuleParameters: return BuildRuleParameters;
     default: return nullptr;
   }
 }
@@ -1227,6 +1372,65 @@ void BodyToJson(const fb::Record& rec, json::object& o) {
       PutHashes(o, "corrected", e->corrected());
       PutHashes(o, "corrective", e->corrective());
       PutStr(o, "reason", e->reason());
+      break;
+    }
+    case fb::Body::Certificate: {
+      auto* c = rec.body_as_Certificate();
+      PutStr(o, "cert_id", c->cert_id());
+      PutStr(o, "kind", c->kind());
+      PutStr(o, "standard", c->standard());
+      PutStr(o, "subject_party", c->subject_party());
+      if (c->subject_product() && c->subject_product()->size() > 0) {
+        o["subject_product"] = std::string(SchemeName(c->subject_product_scheme())) + ":" +
+                               c->subject_product()->str();
+      }
+      if (c->subject_lot()) o["subject_lot"] = FormatLotRef(c->subject_lot());
+      PutStr(o, "subject_unit", c->subject_unit());
+      PutStr(o, "scope", c->scope());
+      PutTime(o, "valid_from", c->valid_from());
+      PutTime(o, "valid_to", c->valid_to());
+      PutAttrs(o, "attributes", c->attributes());
+      break;
+    }
+    case fb::Body::CertificateStatusChange: {
+      auto* c = rec.body_as_CertificateStatusChange();
+      PutStr(o, "cert_id", c->cert_id());
+      o["status"] = NameOf(kCertStatuses, c->status());
+      PutTime(o, "effective", c->effective());
+      PutStr(o, "reason", c->reason());
+      break;
+    }
+    case fb::Body::Inspection: {
+      auto* in = rec.body_as_Inspection();
+      PutStr(o, "inspection_id", in->inspection_id());
+      PutStr(o, "kind", in->kind());
+      o["lot"] = FormatLotRef(in->lot());
+      PutStr(o, "sample_id", in->sample_id());
+      if (in->items()) {
+        json::array a;
+        for (const auto* it : *in->items()) {
+          json::object x;
+          PutStr(x, "name", it->name());
+          x["value"] = DecimalText(it->value(), it->scale());
+          PutStr(x, "unit", it->unit());
+          if (it->has_min()) x["min"] = DecimalText(it->limit_min(), it->scale());
+          if (it->has_max()) x["max"] = DecimalText(it->limit_max(), it->scale());
+          x["pass"] = it->pass();
+          a.push_back(std::move(x));
+        }
+        o["items"] = std::move(a);
+      }
+      o["result"] = NameOf(kInspectionResults, in->result());
+      PutStr(o, "report_no", in->report_no());
+      PutStr(o, "accreditation", in->accreditation());
+      break;
+    }
+    case fb::Body::RuleParameters: {
+      auto* p = rec.body_as_RuleParameters();
+      PutStr(o, "sector", p->sector());
+      PutStr(o, "set_id", p->set_id());
+      PutAttrs(o, "params", p->params());
+      if (!o.contains("params")) o["params"] = json::object();
       break;
     }
     default:

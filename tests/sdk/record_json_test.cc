@@ -172,6 +172,31 @@ constexpr Example kExamples[] = {
       "corrective": ["ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
                      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"],
       "reason": "incorrect_data"})json"},
+    {"certificate", R"json({
+      "type": "certificate", "party": "organic-cb", "event_time": "2026-01-05T09:00:00+08:00",
+      "cert_id": "ORG-2026-001", "kind": "organic", "standard": "GB/T 19630",
+      "subject_party": "liangzi-coop", "subject_product": "local:mitten-crab",
+      "subject_lot": "local:mitten-crab/P3-0920", "subject_unit": "P3",
+      "scope": "aquaculture", "valid_from": "2026-01-01T00:00:00Z",
+      "valid_to": "2027-01-01T00:00:00Z",
+      "attributes": {"cb_code": "123", "star": 3, "tested_speed": {"decimal": "80.5"}}})json"},
+    {"certificate_status", R"json({
+      "type": "certificate_status", "party": "organic-cb", "event_time": "2026-05-01T09:00:00+08:00",
+      "cert_id": "ORG-2026-001", "status": "suspended",
+      "effective": "2026-05-01T00:00:00Z", "reason": "residue found"})json"},
+    {"inspection", R"json({
+      "type": "inspection", "party": "food-lab", "event_time": "2026-10-01T09:00:00+08:00",
+      "inspection_id": "SC-2026-0001", "kind": "spot_check",
+      "lot": "gtin:06901234567892/RB-02", "sample_id": "S-77",
+      "items": [{"name": "malachite green", "value": "0.0042", "unit": "mg/kg", "max": "0.0010",
+                 "pass": false},
+                {"name": "cadmium", "value": "0.05", "unit": "mg/kg", "min": "0.00", "max": "0.50",
+                 "pass": true}],
+      "result": "fail", "report_no": "R-2026-118", "accreditation": "CMA-2019-0117"})json"},
+    {"rule_parameters", R"json({
+      "type": "rule_parameters", "party": "ezhou-samr", "event_time": "2026-01-10T09:00:00+08:00",
+      "sector": "agriculture", "set_id": "ag-2026-1",
+      "params": {"phi_days_default": 7, "backdating_days": 30, "organic_share_min": {"decimal": "0.95"}}})json"},
 };
 
 json::object ParseObject(std::string_view text) {

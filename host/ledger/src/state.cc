@@ -201,6 +201,16 @@ Status LedgerState::CheckRole(const KeyInfo& key, fb::Body type) {
     case fb::Body::LotStatusChange:
       need = authority | enterprise;
       break;
+    case fb::Body::Certificate:
+    case fb::Body::CertificateStatusChange:
+      need = authority | enterprise | RoleBit(fb::Role::CERTIFIER) | RoleBit(fb::Role::LAB);
+      break;
+    case fb::Body::Inspection:
+      need = authority | RoleBit(fb::Role::CERTIFIER) | RoleBit(fb::Role::LAB);
+      break;
+    case fb::Body::RuleParameters:
+      need = authority;
+      break;
     case fb::Body::UnitRegistration:
     case fb::Body::UnitEvent:
     case fb::Body::LotRegistration:
@@ -1530,6 +1540,246 @@ Status LedgerState::ApplyErrorDeclaration(const fb::Record& r, const RecordConte
   return Status::Ok();
 }
 
+// ---- certificates, inspections, rule parameters ------------------------------------------
+
+namespace {
+
+std::vector<AttrValue> CopyAttrs(const flatbuffers::Vector<flatbuffers::Offset<fb::Attr>>* v) {
+  std::vector<AttrValue> out;
+  if (v == nullptr) return out;
+  for (const fb::Attr* a : *v) {
+    AttrValue x;
+    x.key = a->key() ? a->key()->str() : "";
+    x.type = a->type();
+    x.str = a->str() ? a->str()->str() : "";
+    x.num = a->num();
+    x.scale = a->scale();
+    x.flag = a->flag();
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::vector<uint32_t> Collect(const std::unordered_multimap<uint32_t, uint32_t>& m, uint32_t key) {
+  std::vector<uint32_t> out;
+  auto range = m.equal_range(key);
+  for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+fb::CertStatus CertInfo::StatusAt(int64_t t) const {
+  fb::CertStatus status = fb::CertStatus::VALID;
+  int64_t best = INT64_MIN;
+  for (const auto& e : history) {
+    // The latest change effective at t wins; among equal times, log order.
+    if (e.effective <= t && e.effective >= best) {
+      best = e.effective;
+      status = e.status == fb::CertStatus::REINSTATED ? fb::CertStatus::VALID : e.status;
+    }
+  }
+  return status;
+}
+
+bool CertInfo::ValidAt(int64_t t) const {
+  if (t < valid_from || (valid_to != 0 && t >= valid_to)) return false;
+  return StatusAt(t) == fb::CertStatus::VALID;
+}
+
+const AttrValue* CertInfo::Attr(std::string_view key) const {
+  for (const auto& a : attributes) {
+    if (a.key == key) return &a;
+  }
+  return nullptr;
+}
+
+const AttrValue* ParamSet::Param(std::string_view key) const {
+  for (const auto& a : params) {
+    if (a.key == key) return &a;
+  }
+  return nullptr;
+}
+
+const CertInfo* LedgerState::FindCertificate(std::string_view cert_id) const {
+  auto it = cert_by_id_.find(std::string(cert_id));
+  return it == cert_by_id_.end() ? nullptr : &certs_[it->second];
+}
+std::vector<uint32_t> LedgerState::CertificatesOfLot(LotId lot) const {
+  return Collect(certs_by_lot_, lot);
+}
+std::vector<uint32_t> LedgerState::CertificatesOfParty(PartyIdx party) const {
+  return Collect(certs_by_party_, party);
+}
+std::vector<uint32_t> LedgerState::CertificatesOfProduct(ProductIdx product) const {
+  return Collect(certs_by_product_, product);
+}
+std::vector<uint32_t> LedgerState::InspectionsOfLot(LotId lot) const {
+  return Collect(inspections_by_lot_, lot);
+}
+const ParamSet* LedgerState::CurrentParams(std::string_view sector) const {
+  auto it = current_params_.find(std::string(sector));
+  return it == current_params_.end() ? nullptr : &param_sets_[it->second];
+}
+
+Status LedgerState::ApplyCertificate(const fb::Record& r, const RecordContext& ctx) {
+  const fb::Certificate* c = r.body_as_Certificate();
+  PartyIdx issuer = ctx.key->party;
+  std::string_view id = Sv(c->cert_id());
+  if (id.empty() || id.size() > 64) {
+    return InvalidArgument("cert_id must have 1-64 characters", "bad_record");
+  }
+  QT_RETURN_IF_ERROR(ValidateId("kind", Sv(c->kind())));
+  if (cert_by_id_.count(std::string(id)) != 0) {
+    return AlreadyExists("certificate " + std::string(id) + " already exists", "certificate_exists");
+  }
+  CertInfo info;
+  info.id = std::string(id);
+  info.kind = c->kind()->str();
+  info.standard = c->standard() ? c->standard()->str() : "";
+  info.scope = c->scope() ? c->scope()->str() : "";
+  info.issuer = issuer;
+  info.valid_from = Micros(c->valid_from());
+  info.valid_to = Micros(c->valid_to());
+  info.index = ctx.index;
+  if (info.valid_from <= 0) return InvalidArgument("valid_from is required", "bad_time");
+  if (info.valid_to != 0 && info.valid_to <= info.valid_from) {
+    return InvalidArgument("valid_to must be after valid_from", "bad_time");
+  }
+  if (c->subject_party() && c->subject_party()->size() > 0) {
+    auto p = FindParty(c->subject_party()->string_view());
+    if (!p) return Rule("unknown subject party " + c->subject_party()->str(), "unknown_party");
+    info.subject_party = *p;
+  }
+  if (c->subject_product() && c->subject_product()->size() > 0) {
+    auto p = FindProduct(c->subject_product_scheme(), c->subject_product()->string_view());
+    if (!p) return Rule("unknown subject product " + c->subject_product()->str(), "unknown_product");
+    info.subject_product = *p;
+  }
+  if (c->subject_lot() != nullptr) {
+    QT_ASSIGN_OR_RETURN(info.subject_lot, ResolveLot(c->subject_lot(), "subject_lot"));
+  }
+  if (c->subject_unit() && c->subject_unit()->size() > 0) {
+    PartyIdx owner = info.subject_party != kNoIdx ? info.subject_party : issuer;
+    auto u = FindUnit(owner, c->subject_unit()->string_view());
+    if (!u) return Rule("unknown subject unit " + c->subject_unit()->str(), "unknown_unit");
+    info.subject_unit = *u;
+  }
+  if (info.subject_party == kNoIdx && info.subject_product == kNoIdx &&
+      info.subject_lot == kNoIdx && info.subject_unit == kNoIdx) {
+    return InvalidArgument("a certificate needs a subject", "bad_record");
+  }
+  // Enterprises (and anyone without a certifying role) only certify
+  // themselves: their own party, products, lots and units (e.g. the
+  // self-issued commitment certificate). Which kinds need a certifier is a
+  // sector rule.
+  const RoleMask certifying = RoleBit(fb::Role::CERTIFIER) | RoleBit(fb::Role::LAB) |
+                              RoleBit(fb::Role::REGULATOR) | RoleBit(fb::Role::ADMIN);
+  if ((parties_[issuer].roles & certifying) == 0) {
+    bool own = (info.subject_party == kNoIdx || info.subject_party == issuer) &&
+               (info.subject_product == kNoIdx || products_[info.subject_product].owner == issuer) &&
+               (info.subject_lot == kNoIdx || lots_[info.subject_lot].producer == issuer);
+    if (!own) {
+      return PermissionDenied("an enterprise certifies only its own parties, products and lots",
+                              "not_own_record");
+    }
+  }
+  info.attributes = CopyAttrs(c->attributes());
+  uint32_t idx = static_cast<uint32_t>(certs_.size());
+  cert_by_id_[info.id] = idx;
+  if (info.subject_lot != kNoIdx) certs_by_lot_.emplace(info.subject_lot, idx);
+  if (info.subject_party != kNoIdx) certs_by_party_.emplace(info.subject_party, idx);
+  if (info.subject_product != kNoIdx) certs_by_product_.emplace(info.subject_product, idx);
+  certs_.push_back(std::move(info));
+  return Status::Ok();
+}
+
+Status LedgerState::ApplyCertificateStatus(const fb::Record& r, const RecordContext& ctx) {
+  const fb::CertificateStatusChange* c = r.body_as_CertificateStatusChange();
+  auto it = cert_by_id_.find(std::string(Sv(c->cert_id())));
+  if (it == cert_by_id_.end()) {
+    return Rule("unknown certificate " + std::string(Sv(c->cert_id())), "unknown_certificate");
+  }
+  CertInfo& cert = certs_[it->second];
+  PartyIdx me = ctx.key->party;
+  if (cert.issuer != me && !HasRole(me, fb::Role::REGULATOR) && !HasRole(me, fb::Role::ADMIN)) {
+    return PermissionDenied("only the issuer or a regulator changes a certificate's status",
+                            "not_own_record");
+  }
+  if (c->status() > fb::CertStatus::REINSTATED) return InvalidArgument("unknown status", "bad_record");
+  int64_t stated = Micros(c->effective());
+  if (stated <= 0) return InvalidArgument("effective time is required", "bad_time");
+  if (cert.StatusAt(INT64_MAX) == fb::CertStatus::REVOKED) {
+    return Rule("certificate " + cert.id + " was revoked", "certificate_revoked");
+  }
+  // Effective from the earlier of the stated time and the record time, so a
+  // post-dated suspension takes effect when it is recorded.
+  cert.history.push_back({c->status(), std::min(stated, ctx.record_time), ctx.index});
+  return Status::Ok();
+}
+
+Status LedgerState::ApplyInspection(const fb::Record& r, const RecordContext& ctx) {
+  const fb::Inspection* in = r.body_as_Inspection();
+  QT_RETURN_IF_ERROR(ValidateId("inspection_id", Sv(in->inspection_id())));
+  QT_RETURN_IF_ERROR(ValidateId("kind", Sv(in->kind())));
+  for (const auto& existing : inspections_) {
+    if (existing.id == Sv(in->inspection_id())) {
+      return AlreadyExists("inspection " + existing.id + " already exists", "inspection_exists");
+    }
+  }
+  QT_ASSIGN_OR_RETURN(LotId lot, ResolveLot(in->lot(), "lot"));
+  InspectionInfo info;
+  info.id = in->inspection_id()->str();
+  info.kind = in->kind()->str();
+  info.report_no = in->report_no() ? in->report_no()->str() : "";
+  info.issuer = ctx.key->party;
+  info.lot = lot;
+  info.pass = in->result() == fb::InspectionResult::PASS;
+  info.time = Micros(r.header()->event_time());
+  info.index = ctx.index;
+  if (in->items()) {
+    for (const auto* item : *in->items()) {
+      if (!item->pass()) info.failed_items.push_back(item->name() ? item->name()->str() : "");
+    }
+  }
+  if (info.pass && !info.failed_items.empty()) {
+    return InvalidArgument("the inspection passes but items fail: " + info.failed_items[0],
+                           "bad_record");
+  }
+  uint32_t idx = static_cast<uint32_t>(inspections_.size());
+  inspections_by_lot_.emplace(lot, idx);
+  inspections_.push_back(std::move(info));
+  return Status::Ok();
+}
+
+Status LedgerState::ApplyRuleParameters(const fb::Record& r, const RecordContext& ctx) {
+  const fb::RuleParameters* p = r.body_as_RuleParameters();
+  QT_RETURN_IF_ERROR(ValidateId("sector", Sv(p->sector())));
+  QT_RETURN_IF_ERROR(ValidateId("set_id", Sv(p->set_id())));
+  for (const auto& existing : param_sets_) {
+    if (existing.sector == Sv(p->sector()) && existing.set_id == Sv(p->set_id())) {
+      return AlreadyExists("parameter set " + existing.set_id + " of " + existing.sector +
+                               " already exists",
+                           "params_exist");
+    }
+  }
+  ParamSet set;
+  set.sector = p->sector()->str();
+  set.set_id = p->set_id()->str();
+  set.index = ctx.index;
+  set.params = CopyAttrs(p->params());
+  std::set<std::string> keys;
+  for (const auto& a : set.params) {
+    if (!keys.insert(a.key).second) {
+      return InvalidArgument("parameter " + a.key + " is given twice", "bad_record");
+    }
+  }
+  current_params_[set.sector] = static_cast<uint32_t>(param_sets_.size());
+  param_sets_.push_back(std::move(set));
+  return Status::Ok();
+}
+
 // ---- dispatch ------------------------------------------------------------------------------
 
 Status LedgerState::Apply(const fb::Record& r, const RecordContext& ctx, StateEffects* fx) {
@@ -1557,6 +1807,10 @@ Status LedgerState::Apply(const fb::Record& r, const RecordContext& ctx, StateEf
     case fb::Body::Adjustment: return ApplyAdjustment(r, ctx);
     case fb::Body::LotStatusChange: return ApplyLotStatus(r, ctx);
     case fb::Body::ErrorDeclaration: return ApplyErrorDeclaration(r, ctx);
+    case fb::Body::Certificate: return ApplyCertificate(r, ctx);
+    case fb::Body::CertificateStatusChange: return ApplyCertificateStatus(r, ctx);
+    case fb::Body::Inspection: return ApplyInspection(r, ctx);
+    case fb::Body::RuleParameters: return ApplyRuleParameters(r, ctx);
     default:
       return InvalidArgument("unsupported record type", "unsupported_type");
   }

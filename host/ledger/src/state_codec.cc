@@ -14,7 +14,7 @@ namespace qtrace::host {
 namespace {
 
 constexpr uint32_t kMagic = 0x51545353;  // "QTSS"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 
 class Writer {
  public:
@@ -100,6 +100,36 @@ class Reader {
   std::string_view in_;
   bool ok_ = true;
 };
+
+void PutAttrs(Writer& w, const std::vector<AttrValue>& attrs) {
+  w.Var(attrs.size());
+  for (const auto& a : attrs) {
+    w.Str(a.key);
+    w.U8(static_cast<uint8_t>(a.type));
+    w.Str(a.str);
+    w.I64(a.num);
+    w.I64(a.scale);
+    w.U8(a.flag ? 1 : 0);
+  }
+}
+
+bool GetAttrs(Reader& r, std::vector<AttrValue>* attrs) {
+  uint64_t n;
+  if (!r.Count(&n)) return false;
+  attrs->resize(n);
+  for (auto& a : *attrs) {
+    uint8_t type, flag;
+    int64_t scale;
+    if (!r.Str(&a.key) || !r.U8(&type) || !r.Str(&a.str) || !r.I64(&a.num) || !r.I64(&scale) ||
+        !r.U8(&flag)) {
+      return false;
+    }
+    a.type = static_cast<fb::AttrType>(type);
+    a.scale = static_cast<int8_t>(scale);
+    a.flag = flag != 0;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -247,6 +277,47 @@ void LedgerState::Serialize(std::string* out) const {
     w.Str(c);
     w.Var(children.size());
     for (const auto& ch : children) w.Str(ch);
+  }
+
+  w.Var(certs_.size());
+  for (const CertInfo& c : certs_) {
+    w.Str(c.id);
+    w.Str(c.kind);
+    w.Str(c.standard);
+    w.Str(c.scope);
+    for (uint32_t v : {c.issuer, c.subject_party, c.subject_product, c.subject_lot, c.subject_unit}) {
+      w.Var(v);
+    }
+    w.I64(c.valid_from);
+    w.I64(c.valid_to);
+    w.Var(c.index);
+    PutAttrs(w, c.attributes);
+    w.Var(c.history.size());
+    for (const auto& e : c.history) {
+      w.U8(static_cast<uint8_t>(e.status));
+      w.I64(e.effective);
+      w.Var(e.index);
+    }
+  }
+  w.Var(inspections_.size());
+  for (const InspectionInfo& i : inspections_) {
+    w.Str(i.id);
+    w.Str(i.kind);
+    w.Str(i.report_no);
+    w.Var(i.issuer);
+    w.Var(i.lot);
+    w.U8(i.pass ? 1 : 0);
+    w.I64(i.time);
+    w.Var(i.index);
+    w.Var(i.failed_items.size());
+    for (const auto& f : i.failed_items) w.Str(f);
+  }
+  w.Var(param_sets_.size());
+  for (const ParamSet& p : param_sets_) {
+    w.Str(p.sector);
+    w.Str(p.set_id);
+    w.Var(p.index);
+    PutAttrs(w, p.params);
   }
 
   std::vector<std::pair<uint64_t, uint64_t>> ids;  // (index, prefix), by index
@@ -480,6 +551,56 @@ StatusOr<std::unique_ptr<LedgerState>> LedgerState::Deserialize(std::string_view
     std::vector<std::string> children(nc);
     for (auto& ch : children) r.Str(&ch);
     st->containers_.emplace(std::move(c), std::move(children));
+  }
+
+  if (!r.Count(&n)) return bad("truncated certificates");
+  st->certs_.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    CertInfo& c = st->certs_[i];
+    uint64_t nh;
+    if (!r.Str(&c.id) || !r.Str(&c.kind) || !r.Str(&c.standard) || !r.Str(&c.scope) ||
+        !r.Num(&c.issuer) || !r.Num(&c.subject_party) || !r.Num(&c.subject_product) ||
+        !r.Num(&c.subject_lot) || !r.Num(&c.subject_unit) || !r.I64(&c.valid_from) ||
+        !r.I64(&c.valid_to) || !r.Var(&c.index) || !GetAttrs(r, &c.attributes) || !r.Count(&nh)) {
+      return bad("truncated certificate");
+    }
+    c.history.resize(nh);
+    for (auto& e : c.history) {
+      uint8_t status;
+      r.U8(&status);
+      e.status = static_cast<fb::CertStatus>(status);
+      r.I64(&e.effective);
+      r.Var(&e.index);
+    }
+    st->cert_by_id_[c.id] = i;
+    if (c.subject_lot != kNoIdx) st->certs_by_lot_.emplace(c.subject_lot, i);
+    if (c.subject_party != kNoIdx) st->certs_by_party_.emplace(c.subject_party, i);
+    if (c.subject_product != kNoIdx) st->certs_by_product_.emplace(c.subject_product, i);
+  }
+  if (!r.Count(&n)) return bad("truncated inspections");
+  st->inspections_.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    InspectionInfo& in = st->inspections_[i];
+    uint8_t pass;
+    uint64_t nf;
+    if (!r.Str(&in.id) || !r.Str(&in.kind) || !r.Str(&in.report_no) || !r.Num(&in.issuer) ||
+        !r.Num(&in.lot) || !r.U8(&pass) || !r.I64(&in.time) || !r.Var(&in.index) ||
+        !r.Count(&nf)) {
+      return bad("truncated inspection");
+    }
+    in.pass = pass != 0;
+    in.failed_items.resize(nf);
+    for (auto& f : in.failed_items) r.Str(&f);
+    st->inspections_by_lot_.emplace(in.lot, i);
+  }
+  if (!r.Count(&n)) return bad("truncated parameter sets");
+  st->param_sets_.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    ParamSet& p = st->param_sets_[i];
+    if (!r.Str(&p.sector) || !r.Str(&p.set_id) || !r.Var(&p.index) || !GetAttrs(r, &p.params)) {
+      return bad("truncated parameter set");
+    }
+    st->current_params_[p.sector] = i;
   }
 
   if (!r.Count(&n)) return bad("truncated record ids");

@@ -165,6 +165,59 @@ struct SerialInfo {
   uint64_t index = 0;  // last record that changed it
 };
 
+// A typed attribute kept in memory (certificate attributes, parameters).
+struct AttrValue {
+  std::string key;
+  fb::AttrType type = fb::AttrType::STRING;
+  std::string str;
+  int64_t num = 0;
+  int8_t scale = 0;
+  bool flag = false;
+};
+
+struct CertStatusEvent {
+  fb::CertStatus status = fb::CertStatus::VALID;
+  int64_t effective = 0;  // min(stated effective time, record time)
+  uint64_t index = 0;
+};
+
+struct CertInfo {
+  std::string id, kind, standard, scope;
+  PartyIdx issuer = kNoIdx;
+  PartyIdx subject_party = kNoIdx;
+  ProductIdx subject_product = kNoIdx;
+  LotId subject_lot = kNoIdx;
+  UnitIdx subject_unit = kNoIdx;
+  int64_t valid_from = 0, valid_to = 0;  // valid_to 0 = open-ended
+  uint64_t index = 0;
+  std::vector<AttrValue> attributes;
+  std::vector<CertStatusEvent> history;  // in log order
+
+  // The status in force at `t` (VALID when no change is effective yet;
+  // REINSTATED reads as VALID). Ignores the validity period.
+  fb::CertStatus StatusAt(int64_t t) const;
+  // Inside [valid_from, valid_to) and not suspended/revoked/cancelled at t.
+  bool ValidAt(int64_t t) const;
+  const AttrValue* Attr(std::string_view key) const;
+};
+
+struct InspectionInfo {
+  std::string id, kind, report_no;
+  PartyIdx issuer = kNoIdx;
+  LotId lot = kNoIdx;
+  bool pass = true;
+  int64_t time = 0;  // the record's event time
+  uint64_t index = 0;
+  std::vector<std::string> failed_items;
+};
+
+struct ParamSet {
+  std::string sector, set_id;
+  uint64_t index = 0;
+  std::vector<AttrValue> params;
+  const AttrValue* Param(std::string_view key) const;
+};
+
 // What one record needs besides its bytes.
 struct RecordContext {
   uint64_t index = 0;          // log index it will get
@@ -253,6 +306,20 @@ class LedgerState {
                                                             EntryLoader load_entry,
                                                             StateLimits limits);
 
+  // Certificates, inspections and rule parameters.
+  const CertInfo* FindCertificate(std::string_view cert_id) const;
+  const CertInfo& certificate(uint32_t i) const { return certs_[i]; }
+  size_t certificate_count() const { return certs_.size(); }
+  // Certificates whose subject is the lot / party / product, in log order.
+  std::vector<uint32_t> CertificatesOfLot(LotId lot) const;
+  std::vector<uint32_t> CertificatesOfParty(PartyIdx party) const;
+  std::vector<uint32_t> CertificatesOfProduct(ProductIdx product) const;
+  const std::vector<InspectionInfo>& inspections() const { return inspections_; }
+  std::vector<uint32_t> InspectionsOfLot(LotId lot) const;
+  // The newest parameter set of a sector (null when none was issued).
+  const ParamSet* CurrentParams(std::string_view sector) const;
+  const std::vector<ParamSet>& param_sets() const { return param_sets_; }
+
   // Records the id of an accepted record (also for genesis).
   void AddRecordId(const Hash256& id, uint64_t index);
   const StateLimits& limits() const { return limits_; }
@@ -289,6 +356,10 @@ class LedgerState {
   Status ApplyAdjustment(const fb::Record& r, const RecordContext& ctx);
   Status ApplyLotStatus(const fb::Record& r, const RecordContext& ctx);
   Status ApplyErrorDeclaration(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyCertificate(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyCertificateStatus(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyInspection(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyRuleParameters(const fb::Record& r, const RecordContext& ctx);
 
   // Parses and adds the keys of a registration (validated by the caller).
   Status ParseKeys(const flatbuffers::Vector<flatbuffers::Offset<fb::PublicKey>>* keys,
@@ -317,6 +388,13 @@ class LedgerState {
   std::unordered_map<std::string, ShipmentInfo> shipments_;
   std::unordered_map<std::string, SerialInfo> serials_;
   std::unordered_map<std::string, std::vector<std::string>> containers_;
+  std::vector<CertInfo> certs_;
+  std::unordered_map<std::string, uint32_t> cert_by_id_;
+  std::unordered_multimap<uint32_t, uint32_t> certs_by_lot_, certs_by_party_, certs_by_product_;
+  std::vector<InspectionInfo> inspections_;
+  std::unordered_multimap<uint32_t, uint32_t> inspections_by_lot_;
+  std::vector<ParamSet> param_sets_;
+  std::unordered_map<std::string, uint32_t> current_params_;  // sector -> newest set
   // First 8 bytes of a record id -> log index (collisions kept side by side).
   std::unordered_multimap<uint64_t, uint64_t> record_ids_;
   // Log indexes of records declared erroneous.
