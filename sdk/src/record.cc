@@ -30,6 +30,13 @@ constexpr struct {
     {fb::Body::CertificateStatusChange, "certificate_status"},
     {fb::Body::Inspection, "inspection"},
     {fb::Body::RuleParameters, "rule_parameters"},
+    {fb::Body::RecallOrder, "recall"},
+    {fb::Body::RecallNotice, "recall_notice"},
+    {fb::Body::RecallAck, "recall_ack"},
+    {fb::Body::RecallProgress, "recall_progress"},
+    {fb::Body::RecallTransition, "recall_transition"},
+    {fb::Body::RecallWiden, "recall_widen"},
+    {fb::Body::RecallOverdue, "recall_overdue"},
 };
 
 std::string_view VecBytes(const flatbuffers::Vector<uint8_t>* v) {

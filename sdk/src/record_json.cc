@@ -233,6 +233,20 @@ constexpr EnumName<fb::CertStatus> kCertStatuses[] = {
     {fb::CertStatus::REINSTATED, "reinstated"}};
 constexpr EnumName<fb::InspectionResult> kInspectionResults[] = {
     {fb::InspectionResult::PASS, "pass"}, {fb::InspectionResult::FAIL, "fail"}};
+constexpr EnumName<fb::RecallDepth> kRecallDepths[] = {
+    {fb::RecallDepth::WHOLESALE, "wholesale"},
+    {fb::RecallDepth::RETAIL, "retail"},
+    {fb::RecallDepth::CONSUMER, "consumer"}};
+constexpr EnumName<fb::RecallState> kRecallStates[] = {
+    {fb::RecallState::DECIDED, "decided"},
+    {fb::RecallState::NOTIFYING, "notifying"},
+    {fb::RecallState::IN_PROGRESS, "in_progress"},
+    {fb::RecallState::IN_SITU_ASSESSMENT, "in_situ_assessment"},
+    {fb::RecallState::COMPLETED_BY_FIRM, "completed_by_firm"},
+    {fb::RecallState::UNDER_REVIEW, "under_review"},
+    {fb::RecallState::EXPANDED, "expanded"},
+    {fb::RecallState::CLOSED, "closed"},
+    {fb::RecallState::NO_RECALL, "no_recall"}};
 constexpr EnumName<fb::AttrType> kAttrTypes[] = {
     {fb::AttrType::STRING, "string"}, {fb::AttrType::INT, "int"},
     {fb::AttrType::DECIMAL, "decimal"}, {fb::AttrType::BOOL, "bool"},
@@ -1000,6 +1014,173 @@ StatusOr<BodyOffset> BuildRuleParameters(Ctx& c, Reader& r) {
       .Union();
 }
 
+StatusOr<Offset<fb::RecallSeed>> BuildSeed(Ctx& c, Reader& r, bool required) {
+  const json::value* v = r.Find("seed");
+  if (v == nullptr) {
+    if (required) return r.Bad("seed", "is required");
+    return Offset<fb::RecallSeed>();
+  }
+  if (!v->is_object()) return r.Bad("seed", "must be an object");
+  Reader s(v->as_object(), r.Path("seed"));
+  auto lot_list = [&](const char* field) -> StatusOr<std::vector<Offset<fb::LotRef>>> {
+    std::vector<Offset<fb::LotRef>> out;
+    QT_ASSIGN_OR_RETURN(std::vector<std::string> refs, s.Strings(field));
+    for (size_t i = 0; i < refs.size(); ++i) {
+      auto p = ParseLotRef(refs[i]);
+      if (!p.ok()) return p.status().WithPrefix(s.Path(field) + "[" + std::to_string(i) + "]");
+      out.push_back(fb::CreateLotRefDirect(c.b, p->scheme, p->product.c_str(), p->lot.c_str()));
+    }
+    return out;
+  };
+  QT_ASSIGN_OR_RETURN(auto lots, lot_list("lots"));
+  QT_ASSIGN_OR_RETURN(auto inputs, lot_list("input_lots"));
+  QT_ASSIGN_OR_RETURN(auto serials, s.Strings("serials"));
+  std::vector<Offset<fb::ProductWindow>> pws;
+  QT_RETURN_IF_ERROR(ForEachObject(s, "product_windows", [&](Reader& w) -> Status {
+    QT_ASSIGN_OR_RETURN(std::string product, w.Str("product", true));
+    QT_ASSIGN_OR_RETURN(auto pr, ParseProductRef(w, "product", product));
+    QT_ASSIGN_OR_RETURN(std::string site, w.Str("site", false));
+    QT_ASSIGN_OR_RETURN(auto from, w.Time("from", true));
+    QT_ASSIGN_OR_RETURN(auto to, w.Time("to", true));
+    fb::Timestamp f = ToFb(from), t = ToFb(to);
+    pws.push_back(fb::CreateProductWindowDirect(c.b, pr.first, pr.second.c_str(),
+                                                site.empty() ? nullptr : site.c_str(), &f, &t));
+    return Status::Ok();
+  }));
+  std::vector<Offset<fb::UnitWindow>> uws;
+  QT_RETURN_IF_ERROR(ForEachObject(s, "unit_windows", [&](Reader& w) -> Status {
+    QT_ASSIGN_OR_RETURN(std::string owner, w.Id("owner", true));
+    QT_ASSIGN_OR_RETURN(std::string unit, w.Id("unit", true));
+    QT_ASSIGN_OR_RETURN(auto start, w.Time("start", true));
+    QT_ASSIGN_OR_RETURN(auto end, w.Time("end", true));
+    fb::Timestamp a = ToFb(start), b = ToFb(end);
+    uws.push_back(fb::CreateUnitWindowDirect(c.b, owner.c_str(), unit.c_str(), &a, &b));
+    return Status::Ok();
+  }));
+  QT_RETURN_IF_ERROR(s.CheckNoUnknown());
+  if (lots.empty() && inputs.empty() && serials.empty() && pws.empty() && uws.empty()) {
+    return r.Bad("seed", "names no lots, serials, input lots or windows");
+  }
+  return fb::CreateRecallSeed(c.b, lots.empty() ? 0 : c.b.CreateVector(lots), StringVec(c, serials),
+                              inputs.empty() ? 0 : c.b.CreateVector(inputs),
+                              pws.empty() ? 0 : c.b.CreateVector(pws),
+                              uws.empty() ? 0 : c.b.CreateVector(uws));
+}
+
+StatusOr<BodyOffset> BuildRecall(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string id, r.Id("recall_id", true));
+  QT_ASSIGN_OR_RETURN(std::string sector, r.Id("sector", true));
+  QT_ASSIGN_OR_RETURN(std::string level, r.Str("level", true));
+  QT_ASSIGN_OR_RETURN(std::string hazard, r.Str("hazard", false));
+  QT_ASSIGN_OR_RETURN(std::string reason, r.Str("reason", false));
+  QT_ASSIGN_OR_RETURN(auto depth, ParseEnum(r, "depth", kRecallDepths, false,
+                                            fb::RecallDepth::CONSUMER));
+  QT_ASSIGN_OR_RETURN(std::string responsible, r.Id("responsible", true));
+  QT_ASSIGN_OR_RETURN(auto known, r.Time("risk_known_at", false));
+  QT_ASSIGN_OR_RETURN(auto seed, BuildSeed(c, r, true));
+  QT_ASSIGN_OR_RETURN(bool public_notice, r.Bool("public_notice"));
+  fb::Timestamp k = ToFb(known);
+  return fb::CreateRecallOrder(c.b, c.b.CreateString(id), c.b.CreateString(sector),
+                               c.b.CreateString(level), OptString(c, hazard), OptString(c, reason),
+                               depth, c.b.CreateString(responsible), &k, seed, public_notice)
+      .Union();
+}
+
+StatusOr<BodyOffset> BuildRecallNotice(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string id, r.Id("recall_id", true));
+  QT_ASSIGN_OR_RETURN(std::string party, r.Id("notified_party", true));
+  const json::value* round = r.Find("round");
+  uint32_t round_no = round && round->is_int64() ? static_cast<uint32_t>(round->as_int64()) : 0;
+  std::vector<Offset<fb::RecallNoticeLot>> lots;
+  QT_RETURN_IF_ERROR(ForEachObject(r, "lots", [&](Reader& l) -> Status {
+    QT_ASSIGN_OR_RETURN(auto lot, BuildLotRef(c, l, "lot", true));
+    QT_ASSIGN_OR_RETURN(auto held, BuildQuantity(c, l, "held", false));
+    QT_ASSIGN_OR_RETURN(auto received, BuildQuantity(c, l, "received", false));
+    QT_ASSIGN_OR_RETURN(auto serials, l.Strings("serials"));
+    lots.push_back(fb::CreateRecallNoticeLot(c.b, lot, held, received, StringVec(c, serials)));
+    return Status::Ok();
+  }));
+  QT_ASSIGN_OR_RETURN(auto ack_due, r.Time("ack_due", false));
+  const json::value* every = r.Find("report_every_hours");
+  uint32_t hours = every && every->is_int64() ? static_cast<uint32_t>(every->as_int64()) : 0;
+  QT_ASSIGN_OR_RETURN(auto complete_due, r.Time("complete_due", false));
+  const json::value* as_of = r.Find("scope_as_of");
+  uint64_t scope_as_of = as_of && as_of->is_int64() ? static_cast<uint64_t>(as_of->as_int64()) : 0;
+  QT_ASSIGN_OR_RETURN(std::string digest_hex, r.Str("scope_digest", false));
+  std::optional<fb::Hash256> digest;
+  if (!digest_hex.empty()) {
+    QT_ASSIGN_OR_RETURN(digest, ParseHash(r, r.Path("scope_digest"), digest_hex));
+  }
+  auto id_off = c.b.CreateString(id);
+  auto party_off = c.b.CreateString(party);
+  auto lots_off = lots.empty() ? 0 : c.b.CreateVector(lots);
+  fb::Timestamp a = ToFb(ack_due), d = ToFb(complete_due);
+  fb::RecallNoticeBuilder nb(c.b);
+  nb.add_recall_id(id_off);
+  nb.add_party(party_off);
+  nb.add_round(round_no);
+  nb.add_lots(lots_off);
+  nb.add_ack_due(&a);
+  nb.add_report_every_hours(hours);
+  nb.add_complete_due(&d);
+  nb.add_scope_as_of(scope_as_of);
+  if (digest) nb.add_scope_digest(&*digest);
+  return nb.Finish().Union();
+}
+
+StatusOr<BodyOffset> BuildRecallAck(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string id, r.Id("recall_id", true));
+  QT_ASSIGN_OR_RETURN(std::string note, r.Str("note", false));
+  return fb::CreateRecallAck(c.b, c.b.CreateString(id), OptString(c, note)).Union();
+}
+
+StatusOr<BodyOffset> BuildRecallProgress(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string id, r.Id("recall_id", true));
+  std::vector<Offset<fb::RecallProgressItem>> items;
+  QT_RETURN_IF_ERROR(ForEachObject(r, "items", [&](Reader& it) -> Status {
+    QT_ASSIGN_OR_RETURN(auto lot, BuildLotRef(c, it, "lot", true));
+    QT_ASSIGN_OR_RETURN(auto recovered, BuildQuantity(c, it, "recovered", false));
+    QT_ASSIGN_OR_RETURN(auto destroyed, BuildQuantity(c, it, "destroyed", false));
+    QT_ASSIGN_OR_RETURN(auto consumed, BuildQuantity(c, it, "consumed", false));
+    QT_ASSIGN_OR_RETURN(auto corrected, BuildQuantity(c, it, "corrected", false));
+    items.push_back(fb::CreateRecallProgressItem(c.b, lot, recovered, destroyed, consumed, corrected));
+    return Status::Ok();
+  }));
+  QT_ASSIGN_OR_RETURN(auto evidence, r.Strings("evidence"));
+  QT_ASSIGN_OR_RETURN(std::string note, r.Str("note", false));
+  return fb::CreateRecallProgress(c.b, c.b.CreateString(id),
+                                  items.empty() ? 0 : c.b.CreateVector(items),
+                                  StringVec(c, evidence), OptString(c, note))
+      .Union();
+}
+
+StatusOr<BodyOffset> BuildRecallTransition(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string id, r.Id("recall_id", true));
+  QT_ASSIGN_OR_RETURN(auto to, ParseEnum(r, "to", kRecallStates, true, fb::RecallState::DECIDED));
+  QT_ASSIGN_OR_RETURN(std::string reason, r.Str("reason", false));
+  QT_ASSIGN_OR_RETURN(auto evidence, r.Strings("evidence"));
+  QT_ASSIGN_OR_RETURN(std::string outcome, r.Str("outcome", false));
+  return fb::CreateRecallTransition(c.b, c.b.CreateString(id), to, OptString(c, reason),
+                                    StringVec(c, evidence), OptString(c, outcome))
+      .Union();
+}
+
+StatusOr<BodyOffset> BuildRecallWiden(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string id, r.Id("recall_id", true));
+  QT_ASSIGN_OR_RETURN(auto seed, BuildSeed(c, r, true));
+  QT_ASSIGN_OR_RETURN(std::string reason, r.Str("reason", false));
+  return fb::CreateRecallWiden(c.b, c.b.CreateString(id), seed, OptString(c, reason)).Union();
+}
+
+StatusOr<BodyOffset> BuildRecallOverdue(Ctx& c, Reader& r) {
+  QT_ASSIGN_OR_RETURN(std::string id, r.Id("recall_id", true));
+  QT_ASSIGN_OR_RETURN(std::string party, r.Id("notified_party", true));
+  QT_ASSIGN_OR_RETURN(std::string what, r.Id("what", true));
+  QT_ASSIGN_OR_RETURN(auto due, r.Time("due", true));
+  fb::Timestamp d = ToFb(due);
+  return fb::CreateRecallOverdueDirect(c.b, id.c_str(), party.c_str(), what.c_str(), &d).Union();
+}
+
 using BuildFn = StatusOr<BodyOffset> (*)(Ctx&, Reader&);
 
 BuildFn BuilderFor(fb::Body type) {
@@ -1023,6 +1204,13 @@ BuildFn BuilderFor(fb::Body type) {
     case fb::Body::CertificateStatusChange: return BuildCertificateStatus;
     case fb::Body::Inspection: return BuildInspection;
     case fb::Body::RuleParameters: return BuildRuleParameters;
+    case fb::Body::RecallOrder: return BuildRecall;
+    case fb::Body::RecallNotice: return BuildRecallNotice;
+    case fb::Body::RecallAck: return BuildRecallAck;
+    case fb::Body::RecallProgress: return BuildRecallProgress;
+    case fb::Body::RecallTransition: return BuildRecallTransition;
+    case fb::Body::RecallWiden: return BuildRecallWiden;
+    case fb::Body::RecallOverdue: return BuildRecallOverdue;
     default: return nullptr;
   }
 }
@@ -1183,6 +1371,44 @@ json::object EpcisToJson(const fb::EpcisContext& e) {
   PutAttrs(o, "extensions", e.extensions());
   PutAttrs(o, "ilmd", e.ilmd());
   PutStr(o, "record_time", e.record_time());
+  return o;
+}
+
+json::object SeedToJson(const fb::RecallSeed& seed) {
+  json::object o;
+  auto lots = [&](const char* key, const flatbuffers::Vector<Offset<fb::LotRef>>* v) {
+    if (!v || v->size() == 0) return;
+    json::array a;
+    for (const auto* l : *v) a.emplace_back(FormatLotRef(l));
+    o[key] = std::move(a);
+  };
+  lots("lots", seed.lots());
+  PutStrings(o, "serials", seed.serials());
+  lots("input_lots", seed.input_lots());
+  if (seed.product_windows() && seed.product_windows()->size() > 0) {
+    json::array a;
+    for (const auto* w : *seed.product_windows()) {
+      json::object wo;
+      wo["product"] = std::string(SchemeName(w->product_scheme())) + ":" + Str(w->product());
+      PutStr(wo, "site", w->site());
+      PutTime(wo, "from", w->from());
+      PutTime(wo, "to", w->to());
+      a.push_back(std::move(wo));
+    }
+    o["product_windows"] = std::move(a);
+  }
+  if (seed.unit_windows() && seed.unit_windows()->size() > 0) {
+    json::array a;
+    for (const auto* w : *seed.unit_windows()) {
+      json::object wo;
+      PutStr(wo, "owner", w->owner());
+      PutStr(wo, "unit", w->unit());
+      PutTime(wo, "start", w->start());
+      PutTime(wo, "end", w->end());
+      a.push_back(std::move(wo));
+    }
+    o["unit_windows"] = std::move(a);
+  }
   return o;
 }
 
@@ -1431,6 +1657,94 @@ void BodyToJson(const fb::Record& rec, json::object& o) {
       PutStr(o, "set_id", p->set_id());
       PutAttrs(o, "params", p->params());
       if (!o.contains("params")) o["params"] = json::object();
+      break;
+    }
+    case fb::Body::RecallOrder: {
+      auto* x = rec.body_as_RecallOrder();
+      PutStr(o, "recall_id", x->recall_id());
+      PutStr(o, "sector", x->sector());
+      PutStr(o, "level", x->level());
+      PutStr(o, "hazard", x->hazard());
+      PutStr(o, "reason", x->reason());
+      o["depth"] = NameOf(kRecallDepths, x->depth());
+      PutStr(o, "responsible", x->responsible());
+      PutTime(o, "risk_known_at", x->risk_known_at());
+      if (x->seed()) o["seed"] = SeedToJson(*x->seed());
+      if (x->public_notice()) o["public_notice"] = true;
+      break;
+    }
+    case fb::Body::RecallNotice: {
+      auto* x = rec.body_as_RecallNotice();
+      PutStr(o, "recall_id", x->recall_id());
+      PutStr(o, "notified_party", x->party());
+      if (x->round() != 0) o["round"] = x->round();
+      if (x->lots()) {
+        json::array a;
+        for (const auto* l : *x->lots()) {
+          json::object lo;
+          lo["lot"] = FormatLotRef(l->lot());
+          PutQuantity(lo, "held", l->held());
+          PutQuantity(lo, "received", l->received());
+          PutStrings(lo, "serials", l->serials());
+          a.push_back(std::move(lo));
+        }
+        o["lots"] = std::move(a);
+      }
+      PutTime(o, "ack_due", x->ack_due());
+      if (x->report_every_hours() != 0) o["report_every_hours"] = x->report_every_hours();
+      PutTime(o, "complete_due", x->complete_due());
+      if (x->scope_as_of() != 0) o["scope_as_of"] = x->scope_as_of();
+      if (x->scope_digest()) o["scope_digest"] = HashHex(x->scope_digest());
+      break;
+    }
+    case fb::Body::RecallAck: {
+      auto* x = rec.body_as_RecallAck();
+      PutStr(o, "recall_id", x->recall_id());
+      PutStr(o, "note", x->note());
+      break;
+    }
+    case fb::Body::RecallProgress: {
+      auto* x = rec.body_as_RecallProgress();
+      PutStr(o, "recall_id", x->recall_id());
+      if (x->items()) {
+        json::array a;
+        for (const auto* it : *x->items()) {
+          json::object io;
+          io["lot"] = FormatLotRef(it->lot());
+          PutQuantity(io, "recovered", it->recovered());
+          PutQuantity(io, "destroyed", it->destroyed());
+          PutQuantity(io, "consumed", it->consumed());
+          PutQuantity(io, "corrected", it->corrected());
+          a.push_back(std::move(io));
+        }
+        o["items"] = std::move(a);
+      }
+      PutStrings(o, "evidence", x->evidence());
+      PutStr(o, "note", x->note());
+      break;
+    }
+    case fb::Body::RecallTransition: {
+      auto* x = rec.body_as_RecallTransition();
+      PutStr(o, "recall_id", x->recall_id());
+      o["to"] = NameOf(kRecallStates, x->to());
+      PutStr(o, "reason", x->reason());
+      PutStrings(o, "evidence", x->evidence());
+      PutStr(o, "outcome", x->outcome());
+      break;
+    }
+    case fb::Body::RecallWiden: {
+      auto* x = rec.body_as_RecallWiden();
+      PutStr(o, "recall_id", x->recall_id());
+      if (x->seed()) o["seed"] = SeedToJson(*x->seed());
+      PutStr(o, "reason", x->reason());
+      break;
+    }
+    case fb::Body::RecallOverdue: {
+      auto* x = rec.body_as_RecallOverdue();
+      PutStr(o, "recall_id", x->recall_id());
+      PutStr(o, "notified_party", x->party());
+      PutStr(o, "what", x->what());
+      PutTime(o, "due", x->due());
       break;
     }
     default:

@@ -197,6 +197,48 @@ constexpr Example kExamples[] = {
       "type": "rule_parameters", "party": "ezhou-samr", "event_time": "2026-01-10T09:00:00+08:00",
       "sector": "agriculture", "set_id": "ag-2026-1",
       "params": {"phi_days_default": 7, "backdating_days": 30, "organic_share_min": {"decimal": "0.95"}}})json"},
+    {"recall", R"json({
+      "type": "recall", "party": "ezhou-amr", "event_time": "2026-10-02T09:00:00+08:00",
+      "recall_id": "RC-2026-001", "sector": "agriculture", "level": "1",
+      "hazard": "banned veterinary drug residue", "reason": "spot check SC-2026-0001",
+      "depth": "consumer", "responsible": "lakeside-feed",
+      "risk_known_at": "2026-10-01T18:00:00+08:00",
+      "seed": {"lots": ["gtin:06901234567892/RB-02"], "serials": ["81234567890123456781"],
+               "input_lots": ["local:crab-feed/F-2406"],
+               "product_windows": [{"product": "gtin:06901234567892", "site": "420703",
+                                    "from": "2026-09-01T00:00:00Z", "to": "2026-09-30T00:00:00Z"}],
+               "unit_windows": [{"owner": "blade-maker", "unit": "braze-1",
+                                 "start": "2026-04-02T01:00:00Z", "end": "2026-04-02T03:30:00Z"}]},
+      "public_notice": true})json"},
+    {"recall_notice", R"json({
+      "type": "recall_notice", "party": "qtrace-host", "event_time": "2026-10-02T09:00:01+08:00",
+      "recall_id": "RC-2026-001", "notified_party": "super-a", "round": 1,
+      "lots": [{"lot": "gtin:06901234567892/RB-01", "held": "380 KGM", "received": "400 KGM",
+                "serials": ["81234567890123456781"]}],
+      "ack_due": "2026-10-03T01:00:00Z", "report_every_hours": 24,
+      "complete_due": "2026-10-16T01:00:00Z", "scope_as_of": 118,
+      "scope_digest": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"})json"},
+    {"recall_ack", R"json({
+      "type": "recall_ack", "party": "super-a", "event_time": "2026-10-02T12:00:00+08:00",
+      "recall_id": "RC-2026-001", "note": "stopped sale, quarantined 380 kg"})json"},
+    {"recall_progress", R"json({
+      "type": "recall_progress", "party": "super-a", "event_time": "2026-10-03T12:00:00+08:00",
+      "recall_id": "RC-2026-001",
+      "items": [{"lot": "gtin:06901234567892/RB-01", "recovered": "12 KGM", "destroyed": "380 KGM",
+                 "consumed": "8 KGM", "corrected": "0 KGM"}],
+      "evidence": ["disposal-cert-2026-118.pdf"], "note": "destroyed under supervision"})json"},
+    {"recall_transition", R"json({
+      "type": "recall_transition", "party": "lakeside-feed", "event_time": "2026-10-10T12:00:00+08:00",
+      "recall_id": "RC-2026-001", "to": "completed_by_firm", "reason": "all consignees done",
+      "evidence": ["summary-report.pdf"], "outcome": "destroyed"})json"},
+    {"recall_widen", R"json({
+      "type": "recall_widen", "party": "ezhou-amr", "event_time": "2026-10-11T12:00:00+08:00",
+      "recall_id": "RC-2026-001", "seed": {"input_lots": ["local:crab-feed/F-2407"]},
+      "reason": "not thorough"})json"},
+    {"recall_overdue", R"json({
+      "type": "recall_overdue", "party": "qtrace-host", "event_time": "2026-10-03T02:00:00+08:00",
+      "recall_id": "RC-2026-001", "notified_party": "lake-restaurants", "what": "acknowledgement",
+      "due": "2026-10-03T01:00:00Z"})json"},
 };
 
 json::object ParseObject(std::string_view text) {

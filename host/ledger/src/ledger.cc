@@ -206,11 +206,26 @@ Status Ledger::Load() {
       s = state_->ApplyGenesis(*rec, ctx);
     } else {
       const KeyInfo* k = state_->FindKey(key_id);
+      RecallPlan plan;
+      if (LedgerState::IsScopeBarrier(rec->body_type())) lineage_->Publish();
+      if (rec->body_type() == fb::Body::RecallOrder && e.decisions()) {
+        // The plan the recall was accepted with, not today's.
+        for (const auto* d : *e.decisions()) {
+          if (d->engine() && d->engine()->string_view() == "recall-plan" && d->notes() &&
+              d->notes()->size() > 0) {
+            auto p = RecallPlanFromJson(d->notes()->Get(0)->string_view());
+            if (p.ok()) {
+              plan = std::move(*p);
+              ctx.recall_plan = &plan;
+            }
+          }
+        }
+      }
       if (k == nullptr) {
         s = Internal("signing key unknown");
       } else {
         ctx.key = k;
-        StateEffects fx;
+        StateEffects fx;  // host records it asks for are already in the log
         s = state_->Apply(*rec, ctx, &fx);
       }
     }
@@ -475,11 +490,13 @@ void Ledger::CountRejection(const Status& s) {
 void Ledger::SequenceGroup(std::vector<std::shared_ptr<Batch>>& group) {
   std::unique_lock lock(state_mu_);
   const uint64_t start_size = log_size_.load();
-  uint64_t next = start_size;
+  uint64_t next = start_size;       // index the next accepted record gets
+  uint64_t committed = start_size;  // records before this are durable
   storage::WriteBatch wb(*db_);
   group_entries_.clear();
-  std::vector<Pending*> accepted;
-  uint64_t duplicates = 0;
+  std::vector<Pending*> uncommitted;  // accepted, waiting for the commit
+  std::vector<Pending*> duplicates;
+  uint64_t accepted_total = 0, commits = 0;
 
   Status gate;
   if (failed_) {
@@ -492,6 +509,105 @@ void Ledger::SequenceGroup(std::vector<std::shared_ptr<Batch>>& group) {
                            "); restore the missing entries before accepting records",
                        "store_behind_checkpoint");
   }
+
+  // Writes everything accepted since the last commit in one synced batch
+  // with a signed checkpoint, then publishes it. False after a failure
+  // (fail-stop: the records in the failed batch are reported unavailable).
+  auto commit = [&]() -> bool {
+    if (next == committed) return true;
+    tree_->FinishBatch(&wb);
+    auto note = std::make_shared<SignedCheckpointNote>();
+    note->size = next;
+    note->root = tree_->Root();
+    note->time_micros = last_record_time_;
+    Checkpoint c{origin_, note->size, note->root, note->time_micros};
+    auto signed_note = SignCheckpoint(c, host_key_, origin_);
+    Status ws = signed_note.status();
+    if (ws.ok()) {
+      note->note = std::move(*signed_note);
+      wb.Put(Cf::kCheckpoints, U64Key(next), note->note);
+      ws = db_->Write(wb, /*sync=*/true);
+    }
+    if (!ws.ok()) {
+      failed_ = true;
+      failure_ = ws;
+      Status err = Unavailable("commit failed, nothing was stored: " + ws.message(), "store_failed");
+      for (Pending* p : uncommitted) {
+        p->result.status = err;
+        p->result.entry.reset();
+      }
+      gate = err;
+      return false;
+    }
+    log_size_ = next;
+    lineage_->Publish();
+    {
+      std::lock_guard cl(checkpoint_mu_);
+      checkpoint_ = note;
+    }
+    for (Pending* p : uncommitted) p->result.checkpoint = note;
+    accepted_total += next - committed;
+    ++commits;
+    uncommitted.clear();
+    group_entries_.clear();
+    wb.Clear();
+    committed = next;
+    return true;
+  };
+
+  // Logs one record that passed every check: entry, Merkle leaf, rows.
+  auto append = [&](SignedEnvelope env, const RecordContext& ctx,
+                    std::vector<DecisionData> decisions, const StateEffects& fx,
+                    IngestResult* r) {
+    last_record_time_ = ctx.record_time;
+    LogEntryData e;
+    e.index = next;
+    e.record_time = ctx.record_time;
+    e.envelope = std::move(env);
+    e.decisions.push_back(DecisionData{"core", kCoreVersion, kCoreRuleSet, "", "accept", {}});
+    for (auto& d : decisions) e.decisions.push_back(std::move(d));
+    auto entry = std::make_shared<const std::string>(EncodeLogEntry(e));
+    Hash256 leaf = LeafHash(*entry);
+    tree_->Append(leaf, &wb);
+    wb.Put(Cf::kRecords, U64Key(next), *entry);
+    wb.Put(Cf::kRecordIds, AsBytes(ctx.record_id), U64Key(next));
+    for (const auto& [k, v] : fx.serial_puts) wb.Put(Cf::kSerials, k, v);
+    state_->AddRecordId(ctx.record_id, next);
+    group_entries_.emplace_back(next, entry);
+    if (r != nullptr) {
+      r->leaf_hash = leaf;
+      r->index = next;
+      r->record_time = ctx.record_time;
+      r->entry = std::move(entry);
+    }
+    ++next;
+  };
+
+  // Signs and logs the records the host must write after a record (recall
+  // notices). They pass the same checks as any record.
+  auto append_host_records = [&](std::vector<std::string> payloads) {
+    const KeyInfo* host = state_->FindKey(host_key_.id());
+    for (auto& payload : payloads) {
+      SignedEnvelope env = SignPayload(host_key_, kRecordPayloadType, std::move(payload));
+      auto rec = VerifyRecordPayload(env.payload);
+      RecordContext ctx;
+      ctx.index = next;
+      ctx.record_time = std::max(last_record_time_, options_.clock->NowMicros());
+      ctx.record_id = RecordIdOf(env.payload_type, env.payload);
+      ctx.key = host;
+      StateEffects fx;
+      Status s = rec.ok() ? state_->Apply(**rec, ctx, &fx) : rec.status();
+      if (!s.ok()) {
+        // A host record the host cannot apply is a bug; stop writing.
+        failed_ = true;
+        failure_ = s;
+        gate = Unavailable("the ledger stopped after an internal error: " + s.message(),
+                           "store_failed");
+        return;
+      }
+      append(std::move(env), ctx, {}, fx, nullptr);
+    }
+  };
 
   for (auto& batch : group) {
     for (Pending& p : batch->items) {
@@ -524,8 +640,13 @@ void Ledger::SequenceGroup(std::vector<std::shared_ptr<Batch>>& group) {
         }
       }
       if (dup) {
-        ++duplicates;
-        accepted.push_back(&p);
+        duplicates.push_back(&p);
+        continue;
+      }
+      // A record that computes a recall scope sees everything before it
+      // committed and published in the lineage index.
+      if (LedgerState::IsScopeBarrier(p.record->body_type()) && !commit()) {
+        r.status = gate;
         continue;
       }
 
@@ -536,6 +657,7 @@ void Ledger::SequenceGroup(std::vector<std::shared_ptr<Batch>>& group) {
       Status s;
       StateEffects fx;
       std::vector<DecisionData> decisions;
+      RecallPlan plan;
       const bool genesis = p.record->body_type() == fb::Body::Genesis;
       KeyInfo genesis_key;
       if (genesis) {
@@ -577,12 +699,33 @@ void Ledger::SequenceGroup(std::vector<std::shared_ptr<Batch>>& group) {
         }
         if (s.ok()) {
           ctx.key = key;
+          ctx.payload = p.env.payload;
           if (options_.policy != nullptr) {
             s = options_.policy->Check(*p.record, ctx, *state_, &decisions);
             // A plugin's internal failure refuses this record only.
             if (s.code() == StatusCode::kInternal) {
               s = Status(StatusCode::kFailedPrecondition, s.message(), "plugin_failed",
                          s.details());
+            }
+          }
+          if (s.ok() && p.record->body_type() == fb::Body::RecallOrder) {
+            // The plan comes from the sector's plugin or the built-in table;
+            // it is logged with the record so replay uses the same one.
+            const fb::RecallOrder* o = p.record->body_as_RecallOrder();
+            StatusOr<RecallPlan> planned =
+                options_.policy ? options_.policy->PlanRecall(*o, *state_)
+                                : StatusOr<RecallPlan>(NotFound("no policy"));
+            if (planned.status().code() == StatusCode::kNotFound) {
+              planned = DefaultRecallPlan(o->sector() ? o->sector()->string_view() : "",
+                                          o->level() ? o->level()->string_view() : "");
+            }
+            if (!planned.ok()) {
+              s = planned.status();
+            } else {
+              plan = std::move(*planned);
+              ctx.recall_plan = &plan;
+              decisions.push_back(DecisionData{"recall-plan", plan.source, plan.rule_set, "",
+                                               "plan", {RecallPlanToJson(plan)}});
             }
           }
           if (s.ok()) s = state_->Apply(*p.record, ctx, &fx);
@@ -602,70 +745,17 @@ void Ledger::SequenceGroup(std::vector<std::shared_ptr<Batch>>& group) {
         CountRejection(s);
         continue;
       }
-
-      // Accepted: log entry, Merkle leaf, index rows.
-      last_record_time_ = ctx.record_time;
-      LogEntryData e;
-      e.index = next;
-      e.record_time = ctx.record_time;
-      e.envelope = std::move(p.env);
-      e.decisions.push_back(DecisionData{"core", kCoreVersion, kCoreRuleSet, "", "accept", {}});
-      for (auto& d : decisions) e.decisions.push_back(std::move(d));
-      std::string entry = EncodeLogEntry(e);
-      r.leaf_hash = LeafHash(entry);
-      r.index = next;
-      r.record_time = ctx.record_time;
-      tree_->Append(r.leaf_hash, &wb);
-      wb.Put(Cf::kRecords, U64Key(next), entry);  // copied into the batch
-      wb.Put(Cf::kRecordIds, AsBytes(r.record_id), U64Key(next));
-      for (const auto& [k, v] : fx.serial_puts) wb.Put(Cf::kSerials, k, v);
-      state_->AddRecordId(r.record_id, next);
-      r.entry = std::make_shared<const std::string>(std::move(entry));
-      group_entries_.emplace_back(next, r.entry);
+      std::vector<std::string> host_records = std::move(fx.host_records);
+      append(std::move(p.env), ctx, std::move(decisions), fx, &r);
       p.record = nullptr;  // its bytes moved into the log entry
-      accepted.push_back(&p);
-      ++next;
+      uncommitted.push_back(&p);
+      if (!host_records.empty()) append_host_records(std::move(host_records));
     }
   }
 
-  std::shared_ptr<const SignedCheckpointNote> cp;
-  if (next > start_size) {
-    tree_->FinishBatch(&wb);
-    auto note = std::make_shared<SignedCheckpointNote>();
-    note->size = next;
-    note->root = tree_->Root();
-    note->time_micros = last_record_time_;
-    Checkpoint c{origin_, note->size, note->root, note->time_micros};
-    auto signed_note = SignCheckpoint(c, host_key_, origin_);
-    Status ws = signed_note.status();
-    if (ws.ok()) {
-      note->note = std::move(*signed_note);
-      wb.Put(Cf::kCheckpoints, U64Key(next), note->note);
-      ws = db_->Write(wb, /*sync=*/true);
-    }
-    if (!ws.ok()) {
-      failed_ = true;
-      failure_ = ws;
-      Status err = Unavailable("commit failed, nothing was stored: " + ws.message(),
-                               "store_failed");
-      for (Pending* p : accepted) {
-        p->result.status = err;
-        p->result.duplicate = false;
-        p->result.entry.reset();
-      }
-      group_entries_.clear();
-      return;
-    }
-    log_size_ = next;
-    lineage_->Publish();
-    std::lock_guard cl(checkpoint_mu_);
-    checkpoint_ = note;
-    cp = std::move(note);
-  } else {
-    std::lock_guard cl(checkpoint_mu_);
-    cp = checkpoint_;
-  }
-  for (Pending* p : accepted) p->result.checkpoint = cp;
+  commit();
+  std::shared_ptr<const SignedCheckpointNote> latest = LatestCheckpoint();
+  for (Pending* p : duplicates) p->result.checkpoint = latest;
   group_entries_.clear();
   if (options_.snapshot_interval > 0 &&
       log_size_ - snapshot_size_ >= options_.snapshot_interval) {
@@ -673,9 +763,26 @@ void Ledger::SequenceGroup(std::vector<std::shared_ptr<Batch>>& group) {
     (void)ss;                     // a failed snapshot only costs replay time
   }
   std::lock_guard sl(stats_mu_);
-  stats_.accepted += (next - start_size);
-  stats_.duplicates += duplicates;
-  if (next > start_size) ++stats_.groups;
+  stats_.accepted += accepted_total;
+  stats_.duplicates += duplicates.size();
+  stats_.groups += commits;
+}
+
+StatusOr<size_t> Ledger::CheckRecallDeadlines() {
+  int64_t now = options_.clock->NowMicros();
+  std::vector<std::string> payloads =
+      WithState([&](const LedgerState& s) { return s.OverduePayloads(now); });
+  if (payloads.empty()) return size_t{0};
+  std::vector<IngestItem> items;
+  for (auto& p : payloads) {
+    items.push_back(IngestItem::FromEnvelope(SignPayload(host_key_, kRecordPayloadType, std::move(p))));
+  }
+  size_t marked = 0;
+  for (const auto& r : SubmitAndWait(std::move(items))) {
+    if (r.status.ok() && !r.duplicate) ++marked;
+    else if (!r.status.ok() && r.status.code() != StatusCode::kAlreadyExists) return r.status;
+  }
+  return marked;
 }
 
 // ---- the log ---------------------------------------------------------------------------------

@@ -209,7 +209,20 @@ Status LedgerState::CheckRole(const KeyInfo& key, fb::Body type) {
       need = authority | RoleBit(fb::Role::CERTIFIER) | RoleBit(fb::Role::LAB);
       break;
     case fb::Body::RuleParameters:
+    case fb::Body::RecallWiden:
       need = authority;
+      break;
+    case fb::Body::RecallOrder:
+    case fb::Body::RecallTransition:
+      need = authority | enterprise;
+      break;
+    case fb::Body::RecallAck:
+    case fb::Body::RecallProgress:
+      need = ~RoleBit(fb::Role::HOST);
+      break;
+    case fb::Body::RecallNotice:
+    case fb::Body::RecallOverdue:
+      need = RoleBit(fb::Role::HOST);
       break;
     case fb::Body::UnitRegistration:
     case fb::Body::UnitEvent:
@@ -640,6 +653,9 @@ Status LedgerState::ApplyUnitEvent(const fb::Record& r, const RecordContext& ctx
       if (end != 0 && end <= start) {
         return InvalidArgument("end of effect must be after the application", "bad_time");
       }
+      if (auto blocked = RecallBlocks(input, kNoIdx)) return Rule(*blocked, "lot_recalled");
+      applications_by_lot_.emplace(
+          input, std::make_pair(*unit, static_cast<uint32_t>(units_[*unit].events.size())));
       Holding& hm = l.MutableHolding(owner);
       hm.held -= q;
       hm.used += q;
@@ -753,6 +769,7 @@ Status LedgerState::ApplyLot(const fb::Record& r, const RecordContext& ctx,
         problems.push_back(field + ": input lot " + LotRefString(*input) +
                            " was produced after this lot");
       }
+      if (auto blocked = RecallBlocks(*input, kNoIdx)) problems.push_back(field + ": " + *blocked);
       uses.push_back({*input, *a, in->kind()});
     }
   }
@@ -826,6 +843,7 @@ Status LedgerState::ApplyLot(const fb::Record& r, const RecordContext& ctx,
                          : first.find("unknown unit") != std::string::npos ? "unknown_unit"
                          : first.find("serial") != std::string::npos ? "serial_reused"
                          : first.find("produced after") != std::string::npos ? "time_order"
+                         : first.find("under recall") != std::string::npos    ? "lot_recalled"
                                                                               : "lot_blocked";
     return Status(StatusCode::kFailedPrecondition,
                   "lot " + FormatLotRef(ref) + " breaks " + std::to_string(problems.size()) +
@@ -880,6 +898,9 @@ Status LedgerState::ApplyLot(const fb::Record& r, const RecordContext& ctx,
     PutSerial(s, si, fx);
   }
   fx->new_lot = id;
+  std::vector<UnitUseWindow> windows;
+  for (const auto& u : unit_uses) windows.push_back({u.unit, u.start, u.end});
+  ExpandRecallsForNewLot(id, windows, ctx, fx);
   return Status::Ok();
 }
 
@@ -1018,6 +1039,10 @@ Status LedgerState::ApplyShipment(const fb::Record& r, const RecordContext& ctx,
                          std::string(StatusName(l.status)) + " and may not be shipped");
       reason = "lot_blocked";
     }
+    if (auto blocked = RecallBlocks(*lot, *to)) {
+      problems.push_back(field + ": " + *blocked);
+      reason = "lot_recalled";
+    }
     if (l.production_time > when) {
       problems.push_back(field + ": shipped before lot " + LotRefString(*lot) + " was produced");
       reason = "time_order";
@@ -1040,6 +1065,9 @@ Status LedgerState::ApplyShipment(const fb::Record& r, const RecordContext& ctx,
           problems.push_back(field + ": serial " + sn->str() + " is not in stock at " +
                              parties_[from].id);
           reason = "serial_not_held";
+        } else if (auto blocked = SerialRecallBlocks(sn->string_view(), *to)) {
+          problems.push_back(field + ": " + *blocked);
+          reason = "lot_recalled";
         } else {
           info.serials.push_back(sn->str());
         }
@@ -1209,6 +1237,20 @@ Status LedgerState::ApplyDisposition(const fb::Record& r, const RecordContext& c
       problems.push_back(field + ": lot " + LotRefString(lot) + " is " +
                          std::string(StatusName(l.status)));
       reason = "lot_blocked";
+    }
+    if (!recover && !destroy) {
+      if (auto blocked = RecallBlocks(lot, kNoIdx)) {
+        problems.push_back(field + ": " + *blocked);
+        reason = "lot_recalled";
+      }
+      if (item->serials() != nullptr) {
+        for (const auto* sn : *item->serials()) {
+          if (auto blocked = SerialRecallBlocks(sn->string_view(), kNoIdx)) {
+            problems.push_back(field + ": " + *blocked);
+            reason = "lot_recalled";
+          }
+        }
+      }
     }
     int64_t already = 0;
     for (const auto& m : moves) {
@@ -1811,6 +1853,13 @@ Status LedgerState::Apply(const fb::Record& r, const RecordContext& ctx, StateEf
     case fb::Body::CertificateStatusChange: return ApplyCertificateStatus(r, ctx);
     case fb::Body::Inspection: return ApplyInspection(r, ctx);
     case fb::Body::RuleParameters: return ApplyRuleParameters(r, ctx);
+    case fb::Body::RecallOrder: return ApplyRecallOrder(r, ctx, fx);
+    case fb::Body::RecallNotice: return ApplyRecallNotice(r, ctx);
+    case fb::Body::RecallAck: return ApplyRecallAck(r, ctx);
+    case fb::Body::RecallProgress: return ApplyRecallProgress(r, ctx);
+    case fb::Body::RecallTransition: return ApplyRecallTransition(r, ctx);
+    case fb::Body::RecallWiden: return ApplyRecallWiden(r, ctx, fx);
+    case fb::Body::RecallOverdue: return ApplyRecallOverdue(r, ctx);
     default:
       return InvalidArgument("unsupported record type", "unsupported_type");
   }

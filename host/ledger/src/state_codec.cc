@@ -14,7 +14,7 @@ namespace qtrace::host {
 namespace {
 
 constexpr uint32_t kMagic = 0x51545353;  // "QTSS"
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 
 class Writer {
  public:
@@ -320,6 +320,71 @@ void LedgerState::Serialize(std::string* out) const {
     PutAttrs(w, p.params);
   }
 
+  w.Var(recalls_.size());
+  for (const RecallInfo& rc : recalls_) {
+    for (const std::string* str : {&rc.id, &rc.sector, &rc.level, &rc.hazard, &rc.reason}) w.Str(*str);
+    w.Var(rc.responsible);
+    w.Var(rc.ordered_by);
+    w.U8(rc.regulator_ordered ? 1 : 0);
+    w.U8(static_cast<uint8_t>(rc.depth));
+    w.U8(static_cast<uint8_t>(rc.state));
+    w.I64(rc.risk_known_at);
+    w.I64(rc.decided_at);
+    w.Var(rc.index);
+    w.Var(rc.rounds);
+    w.Str(RecallPlanToJson(rc.plan));
+    w.U8(rc.in_situ_done ? 1 : 0);
+    w.U8(rc.summary_filed ? 1 : 0);
+    const RecallScope& sc = rc.scope;
+    w.Var(sc.as_of);
+    w.Fixed(sc.digest.data(), 32);
+    w.Var(sc.lots.size());
+    for (LotId l : sc.lots) w.Var(l);
+    w.Var(sc.serials.size());
+    for (const auto& x : sc.serials) w.Str(x);
+    w.Var(sc.holdings.size());
+    for (const auto& h : sc.holdings) {
+      w.Var(h.party);
+      w.Var(h.lot);
+      for (int64_t v : {h.received, h.held, h.shipped, h.used, h.consumed, h.destroyed}) w.I64(v);
+    }
+    w.Var(sc.windows.size());
+    for (const auto& win : sc.windows) {
+      w.Var(win.unit);
+      w.I64(win.start);
+      w.I64(win.end);
+    }
+    w.Var(rc.parties.size());
+    for (const auto& [party, p] : rc.parties) {
+      w.Var(party);
+      w.U8(p.notified ? 1 : 0);
+      w.Var(p.round);
+      w.Var(p.notice_index);
+      for (int64_t v : {p.notified_at, p.ack_due, p.complete_due, p.acked_at, p.last_report_at,
+                        p.report_overdue_due}) {
+        w.I64(v);
+      }
+      w.U8(p.acked ? 1 : 0);
+      w.U8(p.ack_overdue ? 1 : 0);
+      w.U8(p.complete_overdue ? 1 : 0);
+      w.Var(p.evidence.size());
+      for (const auto& e : p.evidence) w.Str(e);
+      w.Var(p.reports.size());
+      for (const auto& [lot, rep] : p.reports) {
+        w.Var(lot);
+        for (int64_t v : {rep.recovered, rep.destroyed, rep.consumed, rep.corrected}) w.I64(v);
+      }
+    }
+    w.Var(rc.transitions.size());
+    for (const auto& t : rc.transitions) {
+      w.U8(static_cast<uint8_t>(t.to));
+      w.Var(t.by);
+      w.I64(t.at);
+      w.Var(t.index);
+      w.Str(t.reason);
+    }
+  }
+
   std::vector<std::pair<uint64_t, uint64_t>> ids;  // (index, prefix), by index
   ids.reserve(record_ids_.size());
   for (const auto& [prefix, index] : record_ids_) ids.emplace_back(index, prefix);
@@ -601,6 +666,105 @@ StatusOr<std::unique_ptr<LedgerState>> LedgerState::Deserialize(std::string_view
       return bad("truncated parameter set");
     }
     st->current_params_[p.sector] = i;
+  }
+
+  if (!r.Count(&n)) return bad("truncated recalls");
+  st->recalls_.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    RecallInfo& rc = st->recalls_[i];
+    uint8_t reg, depth, state, in_situ, summary;
+    std::string plan;
+    if (!r.Str(&rc.id) || !r.Str(&rc.sector) || !r.Str(&rc.level) || !r.Str(&rc.hazard) ||
+        !r.Str(&rc.reason) || !r.Num(&rc.responsible) || !r.Num(&rc.ordered_by) || !r.U8(&reg) ||
+        !r.U8(&depth) || !r.U8(&state) || !r.I64(&rc.risk_known_at) || !r.I64(&rc.decided_at) ||
+        !r.Var(&rc.index) || !r.Num(&rc.rounds) || !r.Str(&plan) || !r.U8(&in_situ) ||
+        !r.U8(&summary)) {
+      return bad("truncated recall");
+    }
+    rc.regulator_ordered = reg != 0;
+    rc.depth = static_cast<fb::RecallDepth>(depth);
+    rc.state = static_cast<fb::RecallState>(state);
+    rc.in_situ_done = in_situ != 0;
+    rc.summary_filed = summary != 0;
+    auto parsed = RecallPlanFromJson(plan);
+    if (!parsed.ok()) return bad("bad recall plan");
+    rc.plan = std::move(*parsed);
+    RecallScope& sc = rc.scope;
+    uint64_t k;
+    if (!r.Var(&sc.as_of) || !r.Fixed(sc.digest.data(), 32) || !r.Count(&k)) return bad("truncated scope");
+    sc.lots.resize(k);
+    for (auto& l : sc.lots) r.Num(&l);
+    if (!r.Count(&k)) return bad("truncated scope serials");
+    sc.serials.resize(k);
+    for (auto& x : sc.serials) r.Str(&x);
+    if (!r.Count(&k)) return bad("truncated scope holdings");
+    sc.holdings.resize(k);
+    for (auto& h : sc.holdings) {
+      r.Num(&h.party);
+      r.Num(&h.lot);
+      for (int64_t* v : {&h.received, &h.held, &h.shipped, &h.used, &h.consumed, &h.destroyed}) r.I64(v);
+    }
+    if (!r.Count(&k)) return bad("truncated scope windows");
+    sc.windows.resize(k);
+    for (auto& win : sc.windows) {
+      r.Num(&win.unit);
+      r.I64(&win.start);
+      r.I64(&win.end);
+    }
+    if (!r.Count(&k)) return bad("truncated recall parties");
+    for (uint64_t j = 0; j < k; ++j) {
+      PartyIdx party;
+      PartyRecallProgress p;
+      uint8_t notified, acked, ack_overdue, complete_overdue;
+      uint64_t ne, nr;
+      if (!r.Num(&party) || !r.U8(&notified) || !r.Num(&p.round) || !r.Var(&p.notice_index) ||
+          !r.I64(&p.notified_at) || !r.I64(&p.ack_due) || !r.I64(&p.complete_due) ||
+          !r.I64(&p.acked_at) || !r.I64(&p.last_report_at) || !r.I64(&p.report_overdue_due) ||
+          !r.U8(&acked) || !r.U8(&ack_overdue) || !r.U8(&complete_overdue) || !r.Count(&ne)) {
+        return bad("truncated recall party");
+      }
+      p.notified = notified != 0;
+      p.acked = acked != 0;
+      p.ack_overdue = ack_overdue != 0;
+      p.complete_overdue = complete_overdue != 0;
+      p.evidence.resize(ne);
+      for (auto& e : p.evidence) r.Str(&e);
+      if (!r.Count(&nr)) return bad("truncated recall reports");
+      for (uint64_t q = 0; q < nr; ++q) {
+        LotId lot;
+        PartyRecallProgress::LotReport rep;
+        r.Num(&lot);
+        for (int64_t* v : {&rep.recovered, &rep.destroyed, &rep.consumed, &rep.corrected}) r.I64(v);
+        p.reports[lot] = rep;
+      }
+      rc.parties[party] = std::move(p);
+    }
+    if (!r.Count(&k)) return bad("truncated recall transitions");
+    rc.transitions.resize(k);
+    for (auto& t : rc.transitions) {
+      uint8_t to;
+      r.U8(&to);
+      t.to = static_cast<fb::RecallState>(to);
+      r.Num(&t.by);
+      r.I64(&t.at);
+      r.Var(&t.index);
+      r.Str(&t.reason);
+    }
+    if (!r.ok()) return bad("truncated recall");
+    st->recall_by_id_[rc.id] = i;
+    if (rc.open()) {
+      for (LotId l : sc.lots) st->lot_recalls_.emplace(l, i);
+      for (const auto& x : sc.serials) st->serial_recalls_[x] = i;
+    }
+  }
+  // Applications by input lot, from the units' events.
+  for (UnitIdx u = 0; u < st->units_.size(); ++u) {
+    const auto& events = st->units_[u].events;
+    for (uint32_t e = 0; e < events.size(); ++e) {
+      if (events[e].kind == fb::UnitEventKind::INPUT_APPLIED && events[e].input != kNoIdx) {
+        st->applications_by_lot_.emplace(events[e].input, std::make_pair(u, e));
+      }
+    }
   }
 
   if (!r.Count(&n)) return bad("truncated record ids");

@@ -1,6 +1,10 @@
 #include "qtrace/host/views.h"
 
 #include <boost/json.hpp>
+#include <map>
+
+#include "qtrace/encoding.h"
+#include "qtrace/log_entry.h"
 
 #include "qtrace/quantity.h"
 #include "qtrace/record.h"
@@ -142,6 +146,259 @@ StatusOr<TraceView> Trace(const Ledger& ledger, std::string_view lot_ref, bool f
     return 0;
   });
   return view;
+}
+
+namespace {
+
+std::string Qty(const LedgerState& s, LotId lot, int64_t micro) {
+  const std::string& unit = s.lot(lot).unit;
+  return FormatAmount(micro, unit) + " " + unit;
+}
+
+}  // namespace
+
+StatusOr<json::object> RecallStatusJson(const Ledger& ledger, std::string_view recall_id,
+                                        std::optional<PartyIdx> only_party) {
+  int64_t now = SystemClock::Default()->NowMicros();
+  return ledger.WithState([&](const LedgerState& s) -> StatusOr<json::object> {
+    const RecallInfo* rc = s.FindRecall(recall_id);
+    if (rc == nullptr) return NotFound("no recall " + std::string(recall_id), "unknown_recall");
+    json::object o;
+    o["recall_id"] = rc->id;
+    o["sector"] = rc->sector;
+    o["level"] = rc->level;
+    o["hazard"] = rc->hazard;
+    o["reason"] = rc->reason;
+    o["state"] = fb::EnumNameRecallState(rc->state);
+    o["responsible"] = s.party(rc->responsible).id;
+    o["ordered_by"] = s.party(rc->ordered_by).id;
+    o["regulator_ordered"] = rc->regulator_ordered;
+    o["depth"] = fb::EnumNameRecallDepth(rc->depth);
+    o["decided_at"] = FormatMicrosUtc(rc->decided_at);
+    o["risk_known_at"] = FormatMicrosUtc(rc->risk_known_at);
+    o["log_index"] = rc->index;
+    o["public_notice"] = rc->plan.public_notice;
+    json::object plan;
+    plan["source"] = rc->plan.source;
+    plan["rule_set"] = rc->plan.rule_set;
+    plan["ack_due_hours"] = rc->plan.ack_due_hours;
+    plan["report_every_hours"] = rc->plan.report_every_hours;
+    if (rc->plan.complete_due_working_days) {
+      plan["complete_due_working_days"] = rc->plan.complete_due_working_days;
+    }
+    if (rc->plan.complete_due_hours) plan["complete_due_hours"] = rc->plan.complete_due_hours;
+    plan["in_situ_assessment_required"] = rc->plan.require_in_situ_assessment;
+    o["plan"] = std::move(plan);
+    json::object scope;
+    scope["as_of"] = rc->scope.as_of;
+    scope["digest"] = HexEncode(AsBytes(rc->scope.digest));
+    scope["lot_count"] = rc->scope.lots.size();
+    json::array lots;
+    for (LotId l : rc->scope.lots) lots.emplace_back(s.LotRefString(l));
+    scope["lots"] = std::move(lots);
+    if (!rc->scope.serials.empty()) {
+      json::array ser;
+      for (const auto& x : rc->scope.serials) ser.emplace_back(x);
+      scope["serials"] = std::move(ser);
+    }
+    scope["notice_rounds"] = rc->rounds;
+    o["scope"] = std::move(scope);
+
+    // Per-party progress and effectiveness.
+    json::array parties, holders;
+    int64_t t_dist = 0, t_rec = 0, t_des = 0, t_con = 0, t_cor = 0, t_un = 0;
+    size_t notified = 0, acked = 0, on_time = 0;
+    for (const auto& [p, prog] : rc->parties) {
+      if (prog.notified) {
+        ++notified;
+        if (prog.acked) ++acked;
+        if (prog.acked && (prog.ack_due == 0 || prog.acked_at <= prog.ack_due)) ++on_time;
+      }
+      if (only_party && p != *only_party) continue;
+      json::object po;
+      po["party"] = s.party(p).id;
+      po["notified"] = prog.notified;
+      if (prog.notified) {
+        po["notified_at"] = FormatMicrosUtc(prog.notified_at);
+        po["round"] = prog.round;
+        if (prog.ack_due) po["ack_due"] = FormatMicrosUtc(prog.ack_due);
+        po["acknowledged"] = prog.acked;
+        if (prog.acked) {
+          po["acknowledged_at"] = FormatMicrosUtc(prog.acked_at);
+          po["on_time"] = prog.ack_due == 0 || prog.acked_at <= prog.ack_due;
+        }
+      }
+      json::array overdue;
+      if (prog.ack_overdue || (prog.notified && !prog.acked && prog.ack_due && now > prog.ack_due)) {
+        overdue.emplace_back("acknowledgement");
+      }
+      if (prog.report_overdue_due) overdue.emplace_back("progress_report");
+      if (prog.complete_overdue) overdue.emplace_back("completion");
+      po["overdue"] = std::move(overdue);
+      if (prog.last_report_at) po["last_report_at"] = FormatMicrosUtc(prog.last_report_at);
+      json::array ev;
+      for (const auto& e : prog.evidence) ev.emplace_back(e);
+      po["evidence"] = std::move(ev);
+      parties.push_back(std::move(po));
+    }
+    for (const auto& h : rc->scope.holdings) {
+      if (only_party && h.party != *only_party) continue;
+      int64_t distributed = std::max<int64_t>(h.held, 0) + h.consumed;
+      PartyRecallProgress::LotReport rep;
+      auto pit = rc->parties.find(h.party);
+      if (pit != rc->parties.end()) {
+        auto lit = pit->second.reports.find(h.lot);
+        if (lit != pit->second.reports.end()) rep = lit->second;
+      }
+      int64_t accounted = rep.recovered + rep.destroyed + rep.consumed + rep.corrected;
+      int64_t unaccounted = std::max<int64_t>(distributed - accounted, 0);
+      if (distributed == 0 && accounted == 0) continue;  // passed everything on
+      json::object ho;
+      ho["party"] = s.party(h.party).id;
+      ho["lot"] = s.LotRefString(h.lot);
+      ho["distributed"] = Qty(s, h.lot, distributed);
+      ho["recovered"] = Qty(s, h.lot, rep.recovered);
+      ho["destroyed"] = Qty(s, h.lot, rep.destroyed);
+      ho["consumed"] = Qty(s, h.lot, rep.consumed);
+      ho["corrected"] = Qty(s, h.lot, rep.corrected);
+      ho["unaccounted"] = Qty(s, h.lot, unaccounted);
+      holders.push_back(std::move(ho));
+      t_dist += distributed;
+      t_rec += rep.recovered;
+      t_des += rep.destroyed;
+      t_con += rep.consumed;
+      t_cor += rep.corrected;
+      t_un += unaccounted;
+    }
+    o["parties"] = std::move(parties);
+    json::object eff;
+    eff["by_holder"] = std::move(holders);
+    // Totals are in micro-base units of each lot's dimension; they add up
+    // when the scope's lots share one (the usual case).
+    eff["totals_micro_base"] = json::object{{"distributed", t_dist}, {"recovered", t_rec},
+                                            {"destroyed", t_des}, {"consumed", t_con},
+                                            {"corrected", t_cor}, {"unaccounted", t_un}};
+    eff["accounted_share"] =
+        t_dist == 0 ? 1.0 : static_cast<double>(t_dist - t_un) / static_cast<double>(t_dist);
+    eff["notified_parties"] = notified;
+    eff["acknowledged"] = acked;
+    eff["acknowledged_on_time"] = on_time;
+    eff["acknowledged_share"] = notified ? static_cast<double>(acked) / notified : 1.0;
+    eff["on_time_share"] = notified ? static_cast<double>(on_time) / notified : 1.0;
+    o["effectiveness"] = std::move(eff);
+    json::array transitions;
+    for (const auto& t : rc->transitions) {
+      json::object to{{"to", fb::EnumNameRecallState(t.to)}, {"at", FormatMicrosUtc(t.at)},
+                      {"log_index", t.index}, {"reason", t.reason}};
+      if (t.by != kNoIdx) to["by"] = s.party(t.by).id;
+      transitions.push_back(std::move(to));
+    }
+    o["transitions"] = std::move(transitions);
+    return o;
+  });
+}
+
+StatusOr<std::string> RecallScopeCsv(const Ledger& ledger, std::string_view recall_id) {
+  return ledger.WithState([&](const LedgerState& s) -> StatusOr<std::string> {
+    const RecallInfo* rc = s.FindRecall(recall_id);
+    if (rc == nullptr) return NotFound("no recall " + std::string(recall_id), "unknown_recall");
+    std::string out =
+        "recall,lot,product,producer,holder,received,held,shipped,used,consumed,destroyed,unit\n";
+    for (const auto& h : rc->scope.holdings) {
+      const LotInfo& l = s.lot(h.lot);
+      out += CsvField(rc->id) + "," + CsvField(s.LotRefString(h.lot)) + "," +
+             CsvField(s.product(l.product).name) + "," + CsvField(s.party(l.producer).id) + "," +
+             CsvField(s.party(h.party).id) + "," + FormatAmount(h.received, l.unit) + "," +
+             FormatAmount(h.held, l.unit) + "," + FormatAmount(h.shipped, l.unit) + "," +
+             FormatAmount(h.used, l.unit) + "," + FormatAmount(h.consumed, l.unit) + "," +
+             FormatAmount(h.destroyed, l.unit) + "," + l.unit + "\n";
+    }
+    return out;
+  });
+}
+
+StatusOr<json::object> RecomputeRecallScope(const Ledger& ledger, std::string_view recall_id) {
+  auto info = ledger.WithState([&](const LedgerState& s) -> StatusOr<std::pair<uint64_t, Hash256>> {
+    const RecallInfo* rc = s.FindRecall(recall_id);
+    if (rc == nullptr) return NotFound("no recall " + std::string(recall_id), "unknown_recall");
+    return std::make_pair(rc->index, rc->scope.digest);
+  });
+  if (!info.ok()) return info.status();
+  QT_ASSIGN_OR_RETURN(std::string bytes, ledger.EntryAt(info->first));
+  QT_ASSIGN_OR_RETURN(const fb::LogEntry* entry, VerifyLogEntry(bytes));
+  QT_ASSIGN_OR_RETURN(const fb::Record* rec, RecordOfEntry(*entry));
+  const fb::RecallOrder* order = rec->body_as_RecallOrder();
+  if (order == nullptr || order->seed() == nullptr) return Internal("recall record unreadable");
+  return ledger.WithState([&](const LedgerState& s) -> StatusOr<json::object> {
+    const RecallInfo* rc = s.FindRecall(recall_id);
+    QT_ASSIGN_OR_RETURN(RecallScope again,
+                        s.ComputeRecallScope(*order->seed(), rc->plan, info->first - 1));
+    json::object o;
+    o["recall_id"] = rc->id;
+    o["as_of"] = info->first - 1;
+    o["stored_digest"] = HexEncode(AsBytes(info->second));
+    o["recomputed_digest"] = HexEncode(AsBytes(again.digest));
+    o["same"] = again.digest == info->second;
+    o["lots"] = again.lots.size();
+    return o;
+  });
+}
+
+StatusOr<json::object> TraceBack(const Ledger& ledger, const std::vector<std::string>& lot_refs) {
+  if (lot_refs.size() < 1) return InvalidArgument("name at least one lot", "bad_query");
+  std::vector<LotId> failed;
+  QT_RETURN_IF_ERROR(ledger.WithState([&](const LedgerState& s) -> Status {
+    for (const auto& ref : lot_refs) {
+      QT_ASSIGN_OR_RETURN(LotKeyParts parts, ParseLotRef(ref));
+      auto id = s.FindLot(parts.scheme, parts.product, parts.lot);
+      if (!id) return NotFound("no lot " + ref, "unknown_lot");
+      failed.push_back(*id);
+    }
+    return Status::Ok();
+  }));
+  std::sort(failed.begin(), failed.end());
+  failed.erase(std::unique(failed.begin(), failed.end()), failed.end());
+  // For each upstream lot: which failed lots reach back to it, and how close.
+  std::map<LotId, std::pair<std::vector<LotId>, uint32_t>> hits;
+  for (LotId f : failed) {
+    LotId seeds[] = {f};
+    TraceResult r = ledger.lineage().Backward(seeds);
+    for (const TracedLot& t : r.lots) {
+      if (t.lot == f) continue;
+      auto& h = hits[t.lot];
+      h.first.push_back(f);
+      h.second = h.second == 0 ? t.depth : std::min(h.second, t.depth);
+    }
+  }
+  std::vector<std::pair<LotId, std::pair<std::vector<LotId>, uint32_t>>> ranked(hits.begin(), hits.end());
+  // Most failed lots explained first; among equals the closest (most
+  // specific) upstream lot, then log order.
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    if (a.second.first.size() != b.second.first.size()) {
+      return a.second.first.size() > b.second.first.size();
+    }
+    if (a.second.second != b.second.second) return a.second.second < b.second.second;
+    return a.first < b.first;
+  });
+  return ledger.WithState([&](const LedgerState& s) {
+    json::object o;
+    o["failed_lots"] = failed.size();
+    json::array out;
+    for (const auto& [lot, h] : ranked) {
+      json::object c;
+      c["lot"] = s.LotRefString(lot);
+      c["producer"] = s.party(s.lot(lot).producer).id;
+      c["explains"] = h.first.size();
+      c["share"] = static_cast<double>(h.first.size()) / static_cast<double>(failed.size());
+      c["nearest_depth"] = h.second;
+      json::array which;
+      for (LotId f : h.first) which.emplace_back(s.LotRefString(f));
+      c["failed_lots"] = std::move(which);
+      out.push_back(std::move(c));
+    }
+    o["candidates"] = std::move(out);
+    return o;
+  });
 }
 
 json::object ToJson(const LotView& l) {

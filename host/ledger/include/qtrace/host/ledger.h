@@ -148,6 +148,12 @@ class Ledger {
   void Submit(std::vector<IngestItem> items, Callback done);
   std::vector<IngestResult> SubmitAndWait(std::vector<IngestItem> items);
 
+  // Writes a host-signed RecallOverdue record for every recall deadline
+  // passed at the ledger clock's now and not yet marked; returns how many.
+  // The daemon calls it periodically; tests call it after moving a
+  // ManualClock.
+  StatusOr<size_t> CheckRecallDeadlines();
+
   // Stops accepting new submissions and waits for queued ones to finish.
   void Drain();
 

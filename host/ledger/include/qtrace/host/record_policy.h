@@ -29,6 +29,13 @@ class RecordPolicy {
   // (crashed, returned garbage) — the record is refused, the host goes on.
   virtual Status Check(const fb::Record& record, const RecordContext& ctx,
                        const LedgerState& state, std::vector<DecisionData>* decisions) = 0;
+
+  // The declarative plan for a recall of the order's sector and level (what
+  // propagates, deadlines, notification depth, closing criteria). NotFound
+  // lets the host use its built-in table (DefaultRecallPlan).
+  virtual StatusOr<RecallPlan> PlanRecall(const fb::RecallOrder& order, const LedgerState& state) {
+    return NotFound("no recall planner");
+  }
 };
 
 }  // namespace qtrace::host

@@ -28,6 +28,7 @@
 #include "qtrace/crypto.h"
 #include "qtrace/fb/record_generated.h"
 #include "qtrace/host/lineage_index.h"
+#include "qtrace/host/recall.h"
 #include "qtrace/quantity.h"
 #include "qtrace/status.h"
 
@@ -225,12 +226,21 @@ struct RecordContext {
   Hash256 record_id{};
   const KeyInfo* key = nullptr;  // the verified signing key
   bool replay = false;         // re-applying a logged record (no time skew check)
+  // The plan for a RecallOrder (from the sector plugin or the built-in
+  // table); stored in the record's decisions so replay uses the same one.
+  const RecallPlan* recall_plan = nullptr;
+  // The exact signed Record payload bytes (8-byte aligned), valid while the
+  // record is being checked; set for RecordPolicy::Check (plugins get them).
+  std::string_view payload;
 };
 
 // Serial-number rows to write in the same batch (key = serial, value = row).
 struct StateEffects {
   std::vector<std::pair<std::string, std::string>> serial_puts;
   LotId new_lot = kNoIdx;
+  // Records the host must write right after this one (recall notices),
+  // as unsigned Record payloads stated by the host party.
+  std::vector<std::string> host_records;
 };
 
 struct StateLimits {
@@ -320,6 +330,28 @@ class LedgerState {
   const ParamSet* CurrentParams(std::string_view sector) const;
   const std::vector<ParamSet>& param_sets() const { return param_sets_; }
 
+  // Recalls.
+  const RecallInfo* FindRecall(std::string_view id) const;
+  const std::vector<RecallInfo>& recalls() const { return recalls_; }
+  // The open recalls whose scope holds `lot` (lot-level scope).
+  std::vector<uint32_t> OpenRecallsOfLot(LotId lot) const;
+  // Computes a recall scope from `seed` with `plan`'s rules, as of log index
+  // `as_of` (lineage and custody both as of then). The lineage index must
+  // have everything up to `as_of` published.
+  StatusOr<RecallScope> ComputeRecallScope(const fb::RecallSeed& seed, const RecallPlan& plan,
+                                           uint64_t as_of) const;
+  // Per (party, lot) quantities of `lot` from its custody events <= as_of.
+  std::vector<ScopeHolding> HoldingsAsOf(LotId lot, uint64_t as_of) const;
+  // RecallOverdue payloads (stated by the host) for every deadline passed
+  // at `now` and not yet marked: acknowledgements, the responsible party's
+  // progress reports and completion.
+  std::vector<std::string> OverduePayloads(int64_t now) const;
+  // Types of records that compute a recall scope: the sequencer commits and
+  // publishes everything before them.
+  static bool IsScopeBarrier(fb::Body type) {
+    return type == fb::Body::RecallOrder || type == fb::Body::RecallWiden;
+  }
+
   // Records the id of an accepted record (also for genesis).
   void AddRecordId(const Hash256& id, uint64_t index);
   const StateLimits& limits() const { return limits_; }
@@ -360,6 +392,32 @@ class LedgerState {
   Status ApplyCertificateStatus(const fb::Record& r, const RecordContext& ctx);
   Status ApplyInspection(const fb::Record& r, const RecordContext& ctx);
   Status ApplyRuleParameters(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyRecallOrder(const fb::Record& r, const RecordContext& ctx, StateEffects* fx);
+  Status ApplyRecallNotice(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyRecallAck(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyRecallProgress(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyRecallTransition(const fb::Record& r, const RecordContext& ctx);
+  Status ApplyRecallWiden(const fb::Record& r, const RecordContext& ctx, StateEffects* fx);
+  Status ApplyRecallOverdue(const fb::Record& r, const RecordContext& ctx);
+  // Live protection: the refusal when `lot` is under an open recall and the
+  // movement is not a return to the responsible party (kNoIdx: no receiver).
+  std::optional<std::string> RecallBlocks(LotId lot, PartyIdx receiver) const;
+  std::optional<std::string> SerialRecallBlocks(std::string_view serial, PartyIdx receiver) const;
+  // A new lot made on a unit inside a tainted window joins that recall.
+  struct UnitUseWindow {
+    UnitIdx unit;
+    int64_t start, end;
+  };
+  void ExpandRecallsForNewLot(LotId lot, const std::vector<UnitUseWindow>& uses,
+                              const RecordContext& ctx, StateEffects* fx);
+  // Adds `scope`'s lots and serials to recall `r`, and queues a notice round
+  // for every party with something new to act on.
+  void MergeScopeAndNotify(uint32_t r, RecallScope scope, const RecordContext& ctx,
+                           StateEffects* fx);
+  std::string NoticePayload(const RecallInfo& recall, PartyIdx party, uint32_t round,
+                            const std::vector<ScopeHolding>& holdings,
+                            const std::vector<std::string>& serials,
+                            const RecordContext& ctx) const;
 
   // Parses and adds the keys of a registration (validated by the caller).
   Status ParseKeys(const flatbuffers::Vector<flatbuffers::Offset<fb::PublicKey>>* keys,
@@ -394,6 +452,11 @@ class LedgerState {
   std::vector<InspectionInfo> inspections_;
   std::unordered_multimap<uint32_t, uint32_t> inspections_by_lot_;
   std::vector<ParamSet> param_sets_;
+  std::vector<RecallInfo> recalls_;
+  std::unordered_map<std::string, uint32_t> recall_by_id_;
+  std::unordered_multimap<LotId, uint32_t> lot_recalls_;             // open recalls by lot
+  std::unordered_map<std::string, uint32_t> serial_recalls_;         // open recalls by serial
+  std::unordered_multimap<LotId, std::pair<UnitIdx, uint32_t>> applications_by_lot_;
   std::unordered_map<std::string, uint32_t> current_params_;  // sector -> newest set
   // First 8 bytes of a record id -> log index (collisions kept side by side).
   std::unordered_multimap<uint64_t, uint64_t> record_ids_;

@@ -9,6 +9,7 @@
 #define QTRACE_HOST_VIEWS_H_
 
 #include <boost/json/fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,22 @@ LotView MakeLotView(const LedgerState& state, LotId lot);
 StatusOr<LotView> GetLotView(const Ledger& ledger, std::string_view lot_ref);
 StatusOr<TraceView> Trace(const Ledger& ledger, std::string_view lot_ref, bool forward,
                           const TraceOptions& options = {});
+
+// A recall's status: workflow state, plan, scope summary, per-party progress
+// and effectiveness (distributed = recovered + destroyed + consumed/used +
+// corrected + unaccounted, per holder and in total). `only_party` limits the
+// per-party parts to one party (what a notified party may see).
+StatusOr<boost::json::object> RecallStatusJson(const Ledger& ledger, std::string_view recall_id,
+                                               std::optional<PartyIdx> only_party = {});
+// The scope as a sortable sheet: one row per lot and holder with quantities.
+StatusOr<std::string> RecallScopeCsv(const Ledger& ledger, std::string_view recall_id);
+// Recomputes the recall's initial scope as of the index it was computed at
+// and compares digests.
+StatusOr<boost::json::object> RecomputeRecallScope(const Ledger& ledger, std::string_view recall_id);
+// Root-cause trace-back: the upstream lots the given (failed) lots share,
+// ranked by how many of them each explains.
+StatusOr<boost::json::object> TraceBack(const Ledger& ledger,
+                                        const std::vector<std::string>& lot_refs);
 
 boost::json::object ToJson(const LotView& lot);
 boost::json::object ToJson(const TraceView& trace);

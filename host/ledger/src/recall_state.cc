@@ -1,0 +1,967 @@
+// Recalls inside the ledger state: scope computation over the lineage index
+// with the plan's declarative rules, the workflow records, live protection of
+// recalled lots and automatic expansion to lots made later on tainted units.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstring>
+#include <set>
+
+#include "qtrace/encoding.h"
+#include "qtrace/host/state.h"
+#include "qtrace/quantity.h"
+#include "qtrace/record.h"
+#include "qtrace/record_json.h"
+#include "qtrace/time.h"
+
+namespace qtrace::host {
+namespace {
+
+std::string_view Sv(const flatbuffers::String* s) {
+  return s ? s->string_view() : std::string_view();
+}
+int64_t Micros(const fb::Timestamp* t) { return t ? t->micros() : 0; }
+Status Rule(std::string message, std::string reason) {
+  return FailedPrecondition(std::move(message), std::move(reason));
+}
+std::string_view StateName(fb::RecallState s) {
+  return fb::EnumNameRecallState(s);
+}
+
+}  // namespace
+
+// ---- plans ---------------------------------------------------------------------------
+
+int64_t AddWorkingDays(int64_t micros, int64_t n) {
+  // Count in the local (UTC+08:00) calendar: Monday-Friday are working days.
+  const int64_t offset = 8 * kMicrosPerHour;
+  int64_t t = micros;
+  while (n > 0) {
+    t += kMicrosPerDay;
+    int64_t days = (t + offset) / kMicrosPerDay;  // days since 1970-01-01 (a Thursday)
+    int64_t weekday = (days + 3) % 7;             // 0 = Monday
+    if (weekday < 5) --n;
+  }
+  return t;
+}
+
+StatusOr<RecallPlan> DefaultRecallPlan(std::string_view sector, std::string_view level) {
+  RecallPlan p;
+  p.source = "host-default";
+  p.rule_set = std::string(sector) + "-default-1";
+  auto bad = [&] {
+    return InvalidArgument("unknown recall level '" + std::string(level) + "' for sector " +
+                               std::string(sector),
+                           "bad_level");
+  };
+  auto pick = [&](std::initializer_list<std::string_view> names) -> int {
+    int i = 0;
+    for (auto n : names) {
+      if (n == level) return i;
+      ++i;
+    }
+    return -1;
+  };
+  if (sector == "pharma") {
+    // 药品召回管理办法: notice + filing within 1/3/7 days, reports daily / 3 / 7 days.
+    int l = pick({"1", "2", "3"});
+    if (l < 0) return bad();
+    const int64_t days[] = {1, 3, 7};
+    p.ack_due_hours = days[l] * 24;
+    p.report_every_hours = days[l] * 24;
+    p.complete_due_hours = 30 * 24;
+    p.public_notice = l < 2;
+  } else if (sector == "building_materials") {
+    // Levels A/B/C: notify 24 h / 72 h / 7 d; reports weekly / biweekly / at the end.
+    int l = pick({"A", "B", "C"});
+    if (l < 0) return bad();
+    const int64_t ack[] = {24, 72, 7 * 24};
+    const int64_t report[] = {7 * 24, 14 * 24, 0};
+    p.ack_due_hours = ack[l];
+    p.report_every_hours = report[l];
+    p.complete_due_working_days = 15;
+    p.require_in_situ_assessment = l == 0;
+  } else if (sector == "diamond_tools") {
+    // serious/moderate/low: 24 h / 72 h / 7 d; >= 95 % accounted to close.
+    int l = pick({"serious", "moderate", "low"});
+    if (l < 0) return bad();
+    const int64_t ack[] = {24, 72, 7 * 24};
+    const int64_t report[] = {7 * 24, 14 * 24, 0};
+    p.ack_due_hours = ack[l];
+    p.report_every_hours = report[l];
+    p.complete_due_hours = 30 * 24;
+    p.require_reconciled = false;
+    p.min_accounted_share = l == 0 ? 0.95 : 0.0;
+    p.public_notice = l == 0;
+  } else {
+    // Food (食品召回管理办法): start within 24/48/72 h, complete within
+    // 10/20/30 working days. Agriculture and any other sector use this.
+    int l = pick({"1", "2", "3"});
+    if (l < 0) return bad();
+    const int64_t ack[] = {24, 48, 72};
+    const int64_t wd[] = {10, 20, 30};
+    p.ack_due_hours = ack[l];
+    p.report_every_hours = 24 * (l + 1);
+    p.complete_due_working_days = wd[l];
+    p.public_notice = true;
+  }
+  return p;
+}
+
+std::string RecallPlanToJson(const RecallPlan& p) {
+  boost::json::object o{
+      {"source", p.source},
+      {"rule_set", p.rule_set},
+      {"edge_kinds", p.edge_kinds},
+      {"through_units", p.through_units},
+      {"max_depth", p.max_depth},
+      {"serial_level", p.serial_level},
+      {"ack_due_hours", p.ack_due_hours},
+      {"report_every_hours", p.report_every_hours},
+      {"complete_due_hours", p.complete_due_hours},
+      {"complete_due_working_days", p.complete_due_working_days},
+      {"require_all_acknowledged", p.require_all_acknowledged},
+      {"require_reconciled", p.require_reconciled},
+      {"min_accounted_share_permille", static_cast<int64_t>(p.min_accounted_share * 1000 + 0.5)},
+      {"require_disposal_evidence", p.require_disposal_evidence},
+      {"require_summary", p.require_summary},
+      {"require_in_situ_assessment", p.require_in_situ_assessment},
+      {"public_notice", p.public_notice}};
+  return boost::json::serialize(o);
+}
+
+StatusOr<RecallPlan> RecallPlanFromJson(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
+  if (ec || !v.is_object()) return InvalidArgument("recall plan is not a JSON object", "bad_plan");
+  const auto& o = v.as_object();
+  RecallPlan p;
+  try {
+    p.source = std::string(o.at("source").as_string());
+    p.rule_set = std::string(o.at("rule_set").as_string());
+    p.edge_kinds = o.at("edge_kinds").to_number<uint32_t>();
+    p.through_units = o.at("through_units").as_bool();
+    p.max_depth = o.at("max_depth").to_number<uint32_t>();
+    p.serial_level = o.at("serial_level").as_bool();
+    p.ack_due_hours = o.at("ack_due_hours").to_number<int64_t>();
+    p.report_every_hours = o.at("report_every_hours").to_number<int64_t>();
+    p.complete_due_hours = o.at("complete_due_hours").to_number<int64_t>();
+    p.complete_due_working_days = o.at("complete_due_working_days").to_number<int64_t>();
+    p.require_all_acknowledged = o.at("require_all_acknowledged").as_bool();
+    p.require_reconciled = o.at("require_reconciled").as_bool();
+    p.min_accounted_share = o.at("min_accounted_share_permille").to_number<int64_t>() / 1000.0;
+    p.require_disposal_evidence = o.at("require_disposal_evidence").as_bool();
+    p.require_summary = o.at("require_summary").as_bool();
+    p.require_in_situ_assessment = o.at("require_in_situ_assessment").as_bool();
+    p.public_notice = o.at("public_notice").as_bool();
+  } catch (const std::exception& e) {
+    return InvalidArgument(std::string("recall plan: ") + e.what(), "bad_plan");
+  }
+  return p;
+}
+
+// ---- lookups -------------------------------------------------------------------------------
+
+const RecallInfo* LedgerState::FindRecall(std::string_view id) const {
+  auto it = recall_by_id_.find(std::string(id));
+  return it == recall_by_id_.end() ? nullptr : &recalls_[it->second];
+}
+
+std::vector<uint32_t> LedgerState::OpenRecallsOfLot(LotId lot) const {
+  std::vector<uint32_t> out;
+  auto range = lot_recalls_.equal_range(lot);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (recalls_[it->second].open()) out.push_back(it->second);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<ScopeHolding> LedgerState::HoldingsAsOf(LotId lot, uint64_t as_of) const {
+  std::vector<ScopeHolding> out;
+  auto at = [&](PartyIdx p) -> ScopeHolding& {
+    for (auto& h : out) {
+      if (h.party == p) return h;
+    }
+    out.push_back(ScopeHolding{});
+    out.back().party = p;
+    out.back().lot = lot;
+    return out.back();
+  };
+  for (const CustodyEvent& e : lots_[lot].custody) {
+    if (e.index > as_of) break;  // custody events are in log order
+    switch (e.kind) {
+      case CustodyEvent::kProduced: {
+        auto& h = at(e.party);
+        h.received += e.quantity;
+        h.held += e.quantity;
+        break;
+      }
+      case CustodyEvent::kShipped: {
+        auto& s = at(e.party);
+        s.held -= e.quantity;
+        s.shipped += e.quantity;
+        auto& r = at(e.counterparty);
+        r.held += e.quantity;  // in transit to it counts as held by it
+        r.received += e.quantity;
+        break;
+      }
+      case CustodyEvent::kShipmentVoided: {
+        auto& s = at(e.party);
+        s.held += e.quantity;
+        s.shipped -= e.quantity;
+        auto& r = at(e.counterparty);
+        r.held -= e.quantity;
+        r.received -= e.quantity;
+        break;
+      }
+      case CustodyEvent::kReceived:
+        break;  // already counted when shipped (shortfalls stay unaccounted)
+      case CustodyEvent::kUsed: {
+        auto& h = at(e.party);
+        h.held -= e.quantity;
+        h.used += e.quantity;
+        break;
+      }
+      case CustodyEvent::kConsumed: {
+        auto& h = at(e.party);
+        h.held -= e.quantity;
+        h.consumed += e.quantity;
+        break;
+      }
+      case CustodyEvent::kDestroyed: {
+        auto& h = at(e.party);
+        h.held -= e.quantity;
+        h.destroyed += e.quantity;
+        break;
+      }
+      case CustodyEvent::kRecovered:
+      case CustodyEvent::kAdjusted:
+        at(e.party).held += e.quantity;
+        break;
+      case CustodyEvent::kVoided:
+        at(e.party).held -= e.quantity;
+        break;
+    }
+  }
+  return out;
+}
+
+StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed,
+                                                      const RecallPlan& plan,
+                                                      uint64_t as_of) const {
+  RecallScope scope;
+  scope.as_of = as_of;
+  std::vector<LotId> seeds;
+  std::vector<std::string> problems;
+  auto resolve = [&](const fb::LotRef* ref, const char* what) {
+    auto id = ResolveLot(ref, what);
+    if (!id.ok()) {
+      problems.push_back(id.status().message());
+      return;
+    }
+    if (lots_[*id].index > as_of) {
+      problems.push_back(std::string(what) + ": lot " + FormatLotRef(ref) + " is newer than the scope");
+      return;
+    }
+    seeds.push_back(*id);
+  };
+  if (seed.lots()) {
+    for (const auto* l : *seed.lots()) resolve(l, "seed.lots");
+  }
+  if (seed.input_lots()) {
+    for (const auto* l : *seed.input_lots()) resolve(l, "seed.input_lots");
+  }
+  if (seed.product_windows()) {
+    for (const auto* w : *seed.product_windows()) {
+      auto p = FindProduct(w->product_scheme(), Sv(w->product()));
+      if (!p) {
+        problems.push_back("seed.product_windows: unknown product " + std::string(Sv(w->product())));
+        continue;
+      }
+      for (LotId id : lots_by_product_[*p]) {
+        const LotInfo& l = lots_[id];
+        if (l.voided || l.index > as_of) continue;
+        if (l.production_time < Micros(w->from()) || l.production_time > Micros(w->to())) continue;
+        if (w->site() && w->site()->size() > 0 && l.site != Sv(w->site())) continue;
+        seeds.push_back(id);
+      }
+    }
+  }
+  if (seed.unit_windows()) {
+    for (const auto* w : *seed.unit_windows()) {
+      auto owner = FindParty(Sv(w->owner()));
+      auto unit = owner ? FindUnit(*owner, Sv(w->unit())) : std::nullopt;
+      if (!unit) {
+        problems.push_back("seed.unit_windows: unknown unit " + std::string(Sv(w->unit())) +
+                           " of " + std::string(Sv(w->owner())));
+        continue;
+      }
+      for (LotId id : lineage_->LotsMadeOn(*unit, Micros(w->start()), Micros(w->end()), as_of)) {
+        seeds.push_back(id);
+      }
+    }
+  }
+  // Serial seeds: serial-level scope (the serials and their containers), not
+  // the whole lot, unless the plan says otherwise.
+  std::set<std::string> serials;
+  if (seed.serials()) {
+    for (const auto* s : *seed.serials()) {
+      const SerialInfo* si = FindSerial(s->string_view());
+      if (si == nullptr || si->lot == kNoIdx) {
+        problems.push_back("seed.serials: unknown serial " + s->str());
+        continue;
+      }
+      if (plan.serial_level) {
+        std::string cur = s->str();
+        for (int guard = 0; guard < 16 && !cur.empty() && serials.insert(cur).second; ++guard) {
+          const SerialInfo* x = FindSerial(cur);
+          cur = x ? x->parent : "";
+        }
+      } else {
+        seeds.push_back(si->lot);
+      }
+    }
+  }
+  if (!problems.empty()) {
+    return Status(StatusCode::kFailedPrecondition, "recall seed: " + problems.front(),
+                  "bad_seed", problems);
+  }
+  // Downstream closure with the plan's rules.
+  std::set<LotId> lots(seeds.begin(), seeds.end());
+  if (!seeds.empty()) {
+    TraceOptions opts;
+    opts.as_of = as_of;
+    opts.edge_kinds = plan.edge_kinds;
+    opts.through_units = plan.through_units;
+    opts.max_depth = plan.max_depth;
+    TraceResult t = lineage_->Forward(seeds, opts);
+    for (const auto& tl : t.lots) lots.insert(tl.lot);
+  }
+  scope.lots.assign(lots.begin(), lots.end());
+  scope.serials.assign(serials.begin(), serials.end());
+  // Holders and quantities.
+  for (LotId id : scope.lots) {
+    for (auto& h : HoldingsAsOf(id, as_of)) scope.holdings.push_back(h);
+  }
+  if (!scope.serials.empty()) {
+    // Serial-level: the holders of the serials, per lot, count 1 each.
+    std::map<std::pair<PartyIdx, LotId>, int64_t> n;
+    for (const auto& s : scope.serials) {
+      const SerialInfo* si = FindSerial(s);
+      if (si && si->lot != kNoIdx) n[{si->holder, si->lot}] += 1'000'000;
+    }
+    for (const auto& [k, q] : n) {
+      ScopeHolding h;
+      h.party = k.first;
+      h.lot = k.second;
+      h.received = h.held = q;
+      scope.holdings.push_back(h);
+    }
+  }
+  std::sort(scope.holdings.begin(), scope.holdings.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.party, a.lot) < std::tie(b.party, b.lot);
+  });
+  // Units tainted by in-scope inputs (for lots made on them later).
+  for (LotId id : scope.lots) {
+    auto range = applications_by_lot_.equal_range(id);
+    for (auto it = range.first; it != range.second; ++it) {
+      const UnitEventInfo& e = units_[it->second.first].events[it->second.second];
+      if (e.index > as_of) continue;
+      scope.windows.push_back({it->second.first, e.start, e.end == 0 ? INT64_MAX : e.end});
+    }
+  }
+  std::sort(scope.windows.begin(), scope.windows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.unit, a.start, a.end) < std::tie(b.unit, b.start, b.end);
+  });
+  // Canonical digest: lots, serials, holdings.
+  std::string canon = "qtrace-recall-scope-v1\n";
+  for (LotId id : scope.lots) canon += "lot " + LotRefString(id) + "\n";
+  for (const auto& s : scope.serials) canon += "serial " + s + "\n";
+  for (const auto& h : scope.holdings) {
+    canon += "holding " + parties_[h.party].id + " " + LotRefString(h.lot) + " " +
+             std::to_string(h.received) + " " + std::to_string(h.held) + " " +
+             std::to_string(h.shipped) + " " + std::to_string(h.used) + " " +
+             std::to_string(h.consumed) + " " +
+             std::to_string(h.destroyed) + "\n";
+  }
+  scope.digest = Sha256(canon);
+  return scope;
+}
+
+// ---- notices -----------------------------------------------------------------------------
+
+std::string LedgerState::NoticePayload(const RecallInfo& recall, PartyIdx party, uint32_t round,
+                                       const std::vector<ScopeHolding>& holdings,
+                                       const std::vector<std::string>& serials,
+                                       const RecordContext& ctx) const {
+  flatbuffers::FlatBufferBuilder b(1024);
+  std::vector<flatbuffers::Offset<fb::RecallNoticeLot>> lots;
+  for (const auto& h : holdings) {
+    if (h.party != party) continue;
+    const LotInfo& l = lots_[h.lot];
+    const ProductInfo& p = products_[l.product];
+    auto ref = fb::CreateLotRefDirect(b, p.scheme, p.id.c_str(), l.code.c_str());
+    // Quantities in the lot's own unit, at micro-unit precision.
+    auto q = [&](int64_t micro) {
+      int64_t v = 0;
+      int scale = 0;
+      std::string text = FormatAmount(micro, l.unit);
+      (void)ParseDecimal(text, &v, &scale);
+      return fb::CreateQuantityDirect(b, v, static_cast<int8_t>(scale), l.unit.c_str());
+    };
+    auto held = q(std::max<int64_t>(h.held, 0));
+    auto received = q(h.received);
+    std::vector<flatbuffers::Offset<flatbuffers::String>> sv;
+    for (const auto& s : serials) {
+      const SerialInfo* si = FindSerial(s);
+      if (si && si->lot == h.lot && si->holder == party) sv.push_back(b.CreateString(s));
+    }
+    lots.push_back(fb::CreateRecallNoticeLot(b, ref, held, received,
+                                             sv.empty() ? 0 : b.CreateVector(sv)));
+  }
+  const RecallPlan& plan = recall.plan;
+  int64_t now = ctx.record_time;
+  fb::Timestamp ack(plan.ack_due_hours ? now + plan.ack_due_hours * kMicrosPerHour : 0, 0);
+  int64_t complete = 0;
+  if (plan.complete_due_working_days > 0) {
+    complete = AddWorkingDays(now, plan.complete_due_working_days);
+  } else if (plan.complete_due_hours > 0) {
+    complete = now + plan.complete_due_hours * kMicrosPerHour;
+  }
+  fb::Timestamp done(complete, 0);
+  fb::Hash256 digest(flatbuffers::span<const uint8_t, 32>(recall.scope.digest.data(), 32));
+  auto id = b.CreateString(recall.id);
+  auto pid = b.CreateString(parties_[party].id);
+  auto lv = b.CreateVector(lots);
+  fb::RecallNoticeBuilder nb(b);
+  nb.add_recall_id(id);
+  nb.add_party(pid);
+  nb.add_round(round);
+  nb.add_lots(lv);
+  nb.add_ack_due(&ack);
+  nb.add_report_every_hours(static_cast<uint32_t>(plan.report_every_hours));
+  nb.add_complete_due(&done);
+  nb.add_scope_as_of(recall.scope.as_of);
+  nb.add_scope_digest(&digest);
+  auto body = nb.Finish();
+  fb::Timestamp et(now, 0);
+  auto header = fb::CreateHeaderDirect(b, parties_[0].id.c_str(), &et);
+  b.Finish(fb::CreateRecord(b, header, fb::Body::RecallNotice, body.Union()));
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+void LedgerState::MergeScopeAndNotify(uint32_t r, RecallScope scope, const RecordContext& ctx,
+                                      StateEffects* fx) {
+  RecallInfo& rc = recalls_[r];
+  const bool first = rc.rounds == 0;
+  std::set<LotId> have(rc.scope.lots.begin(), rc.scope.lots.end());
+  std::set<std::string> have_serials(rc.scope.serials.begin(), rc.scope.serials.end());
+  std::set<PartyIdx> to_notify;
+  std::vector<ScopeHolding> new_holdings;
+  for (LotId id : scope.lots) {
+    if (have.insert(id).second) lot_recalls_.emplace(id, r);
+  }
+  for (const auto& s : scope.serials) {
+    if (have_serials.insert(s).second) serial_recalls_[s] = r;
+  }
+  // Who is notified: every holder/receiver of an implicated lot; at
+  // wholesale depth only the responsible party and its direct consignees.
+  auto notifiable = [&](PartyIdx p) {
+    if (rc.depth != fb::RecallDepth::WHOLESALE || p == rc.responsible) return true;
+    const auto& cp = counterparties_[rc.responsible];
+    return std::binary_search(cp.begin(), cp.end(), p);
+  };
+  for (const auto& h : scope.holdings) {
+    bool known = false;
+    for (const auto& old : rc.scope.holdings) {
+      if (old.party == h.party && old.lot == h.lot) known = true;
+    }
+    if (known) continue;
+    new_holdings.push_back(h);
+    if (notifiable(h.party) && h.party != 0) to_notify.insert(h.party);
+  }
+  rc.scope.lots.assign(have.begin(), have.end());
+  rc.scope.serials.assign(have_serials.begin(), have_serials.end());
+  rc.scope.holdings.insert(rc.scope.holdings.end(), new_holdings.begin(), new_holdings.end());
+  std::sort(rc.scope.holdings.begin(), rc.scope.holdings.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.party, a.lot) < std::tie(b.party, b.lot);
+  });
+  rc.scope.windows.insert(rc.scope.windows.end(), scope.windows.begin(), scope.windows.end());
+  if (first) {
+    rc.scope.as_of = scope.as_of;
+    rc.scope.digest = scope.digest;
+  }
+  if (!first && !to_notify.empty()) {
+    rc.state = fb::RecallState::EXPANDED;
+    rc.transitions.push_back({fb::RecallState::EXPANDED, 0, ctx.record_time, ctx.index, "scope grew"});
+  }
+  uint32_t round = rc.rounds++;
+  for (PartyIdx p : to_notify) {
+    fx->host_records.push_back(
+        NoticePayload(rc, p, round, new_holdings, rc.scope.serials, ctx));
+  }
+}
+
+// ---- the workflow records ---------------------------------------------------------------------
+
+Status LedgerState::ApplyRecallOrder(const fb::Record& r, const RecordContext& ctx,
+                                     StateEffects* fx) {
+  const fb::RecallOrder* o = r.body_as_RecallOrder();
+  PartyIdx signer = ctx.key->party;
+  QT_RETURN_IF_ERROR(ValidateId("recall_id", Sv(o->recall_id())));
+  QT_RETURN_IF_ERROR(ValidateId("sector", Sv(o->sector())));
+  if (recall_by_id_.count(std::string(Sv(o->recall_id()))) != 0) {
+    return AlreadyExists("recall " + std::string(Sv(o->recall_id())) + " already exists",
+                         "recall_exists");
+  }
+  auto responsible = FindParty(Sv(o->responsible()));
+  if (!responsible) {
+    return Rule("unknown responsible party " + std::string(Sv(o->responsible())), "unknown_party");
+  }
+  if (o->seed() == nullptr) return InvalidArgument("a recall needs a seed", "bad_record");
+  if (o->depth() > fb::RecallDepth::CONSUMER) return InvalidArgument("unknown depth", "bad_record");
+  RecallPlan plan;
+  if (ctx.recall_plan != nullptr) {
+    plan = *ctx.recall_plan;
+  } else {
+    QT_ASSIGN_OR_RETURN(plan, DefaultRecallPlan(Sv(o->sector()), Sv(o->level())));
+  }
+  const bool regulator = IsAuthority(signer);
+  if (!regulator && *responsible != signer) {
+    return PermissionDenied("only a regulator orders a recall for another party",
+                            "role_not_allowed");
+  }
+  if (ctx.index == 0) return Internal("recall at log index 0");
+  QT_ASSIGN_OR_RETURN(RecallScope scope, ComputeRecallScope(*o->seed(), plan, ctx.index - 1));
+  if (scope.lots.empty() && scope.serials.empty()) {
+    return Rule("the recall scope is empty", "empty_scope");
+  }
+  if (!regulator) {
+    // An enterprise recalls only its own lots (it may name outputs made by
+    // others from them: that is what the scope is for).
+    auto own = [&](const fb::LotRef* ref) {
+      auto id = FindLot(ref->scheme(), Sv(ref->product()), Sv(ref->lot()));
+      return id && lots_[*id].producer == signer;
+    };
+    bool ok = true;
+    if (o->seed()->lots()) {
+      for (const auto* l : *o->seed()->lots()) ok = ok && own(l);
+    }
+    if (o->seed()->input_lots()) {
+      for (const auto* l : *o->seed()->input_lots()) ok = ok && own(l);
+    }
+    if (o->seed()->product_windows()) {
+      for (const auto* w : *o->seed()->product_windows()) {
+        auto p = FindProduct(w->product_scheme(), Sv(w->product()));
+        ok = ok && p && products_[*p].owner == signer;
+      }
+    }
+    if (o->seed()->unit_windows()) {
+      for (const auto* w : *o->seed()->unit_windows()) ok = ok && Sv(w->owner()) == parties_[signer].id;
+    }
+    if (o->seed()->serials()) {
+      for (const auto* s : *o->seed()->serials()) {
+        const SerialInfo* si = FindSerial(s->string_view());
+        ok = ok && si && si->lot != kNoIdx && lots_[si->lot].producer == signer;
+      }
+    }
+    if (!ok) {
+      return PermissionDenied("an enterprise initiates recalls only for its own lots",
+                              "not_own_record");
+    }
+  }
+  RecallInfo info;
+  info.id = o->recall_id()->str();
+  info.sector = o->sector()->str();
+  info.level = Sv(o->level()).empty() ? "" : o->level()->str();
+  info.hazard = o->hazard() ? o->hazard()->str() : "";
+  info.reason = o->reason() ? o->reason()->str() : "";
+  info.responsible = *responsible;
+  info.ordered_by = signer;
+  info.regulator_ordered = regulator;
+  info.depth = o->depth();
+  info.risk_known_at = Micros(o->risk_known_at()) ? Micros(o->risk_known_at()) : ctx.record_time;
+  info.decided_at = ctx.record_time;
+  info.index = ctx.index;
+  plan.public_notice = plan.public_notice || o->public_notice();
+  info.plan = plan;
+  info.transitions.push_back({fb::RecallState::DECIDED, signer, ctx.record_time, ctx.index,
+                              regulator ? "ordered by regulator" : "initiated by firm"});
+  uint32_t idx = static_cast<uint32_t>(recalls_.size());
+  recall_by_id_[info.id] = idx;
+  recalls_.push_back(std::move(info));
+  MergeScopeAndNotify(idx, std::move(scope), ctx, fx);
+  return Status::Ok();
+}
+
+Status LedgerState::ApplyRecallNotice(const fb::Record& r, const RecordContext& ctx) {
+  const fb::RecallNotice* n = r.body_as_RecallNotice();
+  auto it = recall_by_id_.find(std::string(Sv(n->recall_id())));
+  if (it == recall_by_id_.end()) return Rule("unknown recall", "unknown_recall");
+  auto party = FindParty(Sv(n->party()));
+  if (!party) return Rule("unknown party", "unknown_party");
+  RecallInfo& rc = recalls_[it->second];
+  PartyRecallProgress& p = rc.parties[*party];
+  p.notified = true;
+  p.round = n->round();
+  p.notice_index = ctx.index;
+  if (p.notified_at == 0) p.notified_at = ctx.record_time;
+  if (!p.acked) p.ack_due = Micros(n->ack_due());
+  if (p.complete_due == 0) p.complete_due = Micros(n->complete_due());
+  if (rc.state == fb::RecallState::DECIDED || rc.state == fb::RecallState::EXPANDED) {
+    rc.state = fb::RecallState::NOTIFYING;
+    rc.transitions.push_back({rc.state, 0, ctx.record_time, ctx.index, "notices sent"});
+  }
+  return Status::Ok();
+}
+
+Status LedgerState::ApplyRecallAck(const fb::Record& r, const RecordContext& ctx) {
+  const fb::RecallAck* a = r.body_as_RecallAck();
+  auto it = recall_by_id_.find(std::string(Sv(a->recall_id())));
+  if (it == recall_by_id_.end()) {
+    return Rule("unknown recall " + std::string(Sv(a->recall_id())), "unknown_recall");
+  }
+  RecallInfo& rc = recalls_[it->second];
+  PartyIdx me = ctx.key->party;
+  auto pit = rc.parties.find(me);
+  if (pit == rc.parties.end() || !pit->second.notified) {
+    return PermissionDenied(parties_[me].id + " was not notified of recall " + rc.id,
+                            "not_notified");
+  }
+  if (!rc.open()) return Rule("recall " + rc.id + " is closed", "recall_closed");
+  if (pit->second.acked) return AlreadyExists("already acknowledged", "already_acknowledged");
+  pit->second.acked = true;
+  pit->second.acked_at = ctx.record_time;
+  bool all = true;
+  for (const auto& [p, prog] : rc.parties) all = all && (!prog.notified || prog.acked);
+  if (all && rc.state == fb::RecallState::NOTIFYING) {
+    rc.state = fb::RecallState::IN_PROGRESS;
+    rc.transitions.push_back({rc.state, me, ctx.record_time, ctx.index, "all acknowledged"});
+  }
+  return Status::Ok();
+}
+
+Status LedgerState::ApplyRecallProgress(const fb::Record& r, const RecordContext& ctx) {
+  const fb::RecallProgress* pr = r.body_as_RecallProgress();
+  auto it = recall_by_id_.find(std::string(Sv(pr->recall_id())));
+  if (it == recall_by_id_.end()) {
+    return Rule("unknown recall " + std::string(Sv(pr->recall_id())), "unknown_recall");
+  }
+  RecallInfo& rc = recalls_[it->second];
+  PartyIdx me = ctx.key->party;
+  auto pit = rc.parties.find(me);
+  if ((pit == rc.parties.end() || !pit->second.notified) && me != rc.responsible) {
+    return PermissionDenied(parties_[me].id + " was not notified of recall " + rc.id,
+                            "not_notified");
+  }
+  if (!rc.open()) return Rule("recall " + rc.id + " is closed", "recall_closed");
+  std::map<LotId, PartyRecallProgress::LotReport> reports;
+  if (pr->items()) {
+    for (size_t i = 0; i < pr->items()->size(); ++i) {
+      const auto* item = pr->items()->Get(i);
+      std::string field = "items[" + std::to_string(i) + "]";
+      QT_ASSIGN_OR_RETURN(LotId lot, ResolveLot(item->lot(), field));
+      if (!std::binary_search(rc.scope.lots.begin(), rc.scope.lots.end(), lot)) {
+        bool serial_lot = false;
+        for (const auto& h : rc.scope.holdings) serial_lot = serial_lot || h.lot == lot;
+        if (!serial_lot) {
+          return Rule(field + ": lot " + LotRefString(lot) + " is not in recall " + rc.id,
+                      "not_in_scope");
+        }
+      }
+      PartyRecallProgress::LotReport rep;
+      auto amount = [&](const fb::Quantity* q, int64_t* out) -> Status {
+        if (q == nullptr) return Status::Ok();
+        auto a = ToAmount(q->value(), q->scale(), Sv(q->unit()));
+        if (!a.ok()) return a.status().WithPrefix(field);
+        if (!(a->dim == lots_[lot].dim) || a->micro_base < 0) {
+          return InvalidArgument(field + ": quantity must be a non-negative amount in " +
+                                     lots_[lot].unit,
+                                 "bad_quantity");
+        }
+        *out = a->micro_base;
+        return Status::Ok();
+      };
+      QT_RETURN_IF_ERROR(amount(item->recovered(), &rep.recovered));
+      QT_RETURN_IF_ERROR(amount(item->destroyed(), &rep.destroyed));
+      QT_RETURN_IF_ERROR(amount(item->consumed(), &rep.consumed));
+      QT_RETURN_IF_ERROR(amount(item->corrected(), &rep.corrected));
+      reports[lot] = rep;
+    }
+  }
+  PartyRecallProgress& p = rc.parties[me];
+  for (const auto& [lot, rep] : reports) p.reports[lot] = rep;
+  if (pr->evidence()) {
+    for (const auto* e : *pr->evidence()) p.evidence.push_back(e->str());
+  }
+  p.last_report_at = ctx.record_time;
+  return Status::Ok();
+}
+
+Status LedgerState::ApplyRecallTransition(const fb::Record& r, const RecordContext& ctx) {
+  const fb::RecallTransition* t = r.body_as_RecallTransition();
+  auto it = recall_by_id_.find(std::string(Sv(t->recall_id())));
+  if (it == recall_by_id_.end()) {
+    return Rule("unknown recall " + std::string(Sv(t->recall_id())), "unknown_recall");
+  }
+  uint32_t ri = it->second;
+  RecallInfo& rc = recalls_[ri];
+  PartyIdx me = ctx.key->party;
+  const bool regulator = HasRole(me, fb::Role::REGULATOR) || HasRole(me, fb::Role::ADMIN);
+  const bool responsible = me == rc.responsible;
+  if (!rc.open()) return Rule("recall " + rc.id + " is already " + std::string(StateName(rc.state)),
+                              "recall_closed");
+  auto from = [&](std::initializer_list<fb::RecallState> ok) {
+    for (auto s : ok) {
+      if (rc.state == s) return true;
+    }
+    return false;
+  };
+  auto refuse = [&](const std::string& why) {
+    return Rule("recall " + rc.id + " cannot go from " + std::string(StateName(rc.state)) +
+                    " to " + std::string(StateName(t->to())) + ": " + why,
+                "bad_transition");
+  };
+  using S = fb::RecallState;
+  switch (t->to()) {
+    case S::IN_PROGRESS:
+      if (!responsible && !regulator) return PermissionDenied("not the responsible party", "role_not_allowed");
+      if (!from({S::NOTIFYING, S::IN_SITU_ASSESSMENT})) return refuse("notices are not out");
+      break;
+    case S::IN_SITU_ASSESSMENT:
+      if (!responsible && !regulator) return PermissionDenied("not the responsible party", "role_not_allowed");
+      if (!from({S::NOTIFYING, S::IN_PROGRESS})) return refuse("not in progress");
+      rc.in_situ_done = true;
+      break;
+    case S::COMPLETED_BY_FIRM:
+      if (!responsible && !regulator) return PermissionDenied("not the responsible party", "role_not_allowed");
+      if (!from({S::NOTIFYING, S::IN_PROGRESS, S::IN_SITU_ASSESSMENT})) return refuse("not in progress");
+      if (rc.plan.require_in_situ_assessment && !rc.in_situ_done) {
+        return refuse("an in-situ assessment is required for material already built in");
+      }
+      rc.summary_filed = true;
+      break;
+    case S::UNDER_REVIEW:
+      if (!regulator) return PermissionDenied("only a regulator reviews a recall", "role_not_allowed");
+      if (!from({S::COMPLETED_BY_FIRM})) return refuse("the firm has not filed its summary");
+      break;
+    case S::CLOSED: {
+      if (!regulator) return PermissionDenied("only a regulator closes a recall", "role_not_allowed");
+      std::vector<std::string> unmet;
+      const RecallPlan& plan = rc.plan;
+      if (plan.require_summary && !rc.summary_filed) unmet.push_back("the firm's summary (completed_by_firm) is missing");
+      if (plan.require_in_situ_assessment && !rc.in_situ_done) unmet.push_back("no in-situ assessment was recorded");
+      int64_t distributed = 0, accounted = 0;
+      for (const auto& h : rc.scope.holdings) {
+        int64_t exposure = std::max<int64_t>(h.held, 0) + h.consumed;
+        int64_t rep = 0;
+        auto pit = rc.parties.find(h.party);
+        if (pit != rc.parties.end()) {
+          auto lit = pit->second.reports.find(h.lot);
+          if (lit != pit->second.reports.end()) {
+            rep = lit->second.recovered + lit->second.destroyed + lit->second.consumed +
+                  lit->second.corrected;
+          }
+        }
+        distributed += exposure;
+        accounted += std::min(rep, exposure);
+      }
+      for (const auto& [p, prog] : rc.parties) {
+        if (plan.require_all_acknowledged && prog.notified && !prog.acked) {
+          unmet.push_back(parties_[p].id + " has not acknowledged");
+        }
+      }
+      if (plan.require_reconciled && accounted < distributed) {
+        unmet.push_back("quantities are not reconciled: " + std::to_string(distributed - accounted) +
+                        " micro-units unaccounted");
+      }
+      if (plan.min_accounted_share > 0 && distributed > 0 &&
+          static_cast<double>(accounted) < plan.min_accounted_share * static_cast<double>(distributed)) {
+        unmet.push_back("less than " + std::to_string(static_cast<int>(plan.min_accounted_share * 100)) +
+                        "% of the distributed quantity is accounted for");
+      }
+      if (plan.require_disposal_evidence) {
+        bool any = false;
+        for (const auto& [p, prog] : rc.parties) any = any || !prog.evidence.empty();
+        if (!any && (t->evidence() == nullptr || t->evidence()->size() == 0)) {
+          unmet.push_back("no disposal evidence was posted");
+        }
+      }
+      if (!unmet.empty()) {
+        return Status(StatusCode::kFailedPrecondition,
+                      "recall " + rc.id + " cannot close: " + unmet.front(), "closing_criteria",
+                      unmet);
+      }
+      break;
+    }
+    case S::NO_RECALL:
+      if (!regulator) return PermissionDenied("only a regulator cancels a recall", "role_not_allowed");
+      if (!from({S::DECIDED, S::NOTIFYING})) return refuse("the recall is under way");
+      break;
+    default:
+      return InvalidArgument("transition to " + std::string(StateName(t->to())) +
+                                 " is made by the host, not stated",
+                             "bad_transition");
+  }
+  rc.state = t->to();
+  rc.transitions.push_back({t->to(), me, ctx.record_time, ctx.index,
+                            t->reason() ? t->reason()->str() : ""});
+  if (!rc.open()) {
+    // Live protection lifted.
+    for (auto l = lot_recalls_.begin(); l != lot_recalls_.end();) {
+      l = l->second == ri ? lot_recalls_.erase(l) : std::next(l);
+    }
+    for (auto s = serial_recalls_.begin(); s != serial_recalls_.end();) {
+      s = s->second == ri ? serial_recalls_.erase(s) : std::next(s);
+    }
+  }
+  return Status::Ok();
+}
+
+Status LedgerState::ApplyRecallWiden(const fb::Record& r, const RecordContext& ctx,
+                                     StateEffects* fx) {
+  const fb::RecallWiden* w = r.body_as_RecallWiden();
+  auto it = recall_by_id_.find(std::string(Sv(w->recall_id())));
+  if (it == recall_by_id_.end()) {
+    return Rule("unknown recall " + std::string(Sv(w->recall_id())), "unknown_recall");
+  }
+  PartyIdx me = ctx.key->party;
+  if (!HasRole(me, fb::Role::REGULATOR) && !HasRole(me, fb::Role::ADMIN)) {
+    return PermissionDenied("only a regulator widens a recall", "role_not_allowed");
+  }
+  RecallInfo& rc = recalls_[it->second];
+  if (!rc.open()) return Rule("recall " + rc.id + " is closed", "recall_closed");
+  if (w->seed() == nullptr) return InvalidArgument("widening needs a seed", "bad_record");
+  QT_ASSIGN_OR_RETURN(RecallScope scope, ComputeRecallScope(*w->seed(), rc.plan, ctx.index - 1));
+  rc.state = fb::RecallState::EXPANDED;
+  rc.transitions.push_back({fb::RecallState::EXPANDED, me, ctx.record_time, ctx.index,
+                            w->reason() ? w->reason()->str() : "widened"});
+  rc.summary_filed = false;  // a new summary is due after the wider recall
+  MergeScopeAndNotify(it->second, std::move(scope), ctx, fx);
+  return Status::Ok();
+}
+
+Status LedgerState::ApplyRecallOverdue(const fb::Record& r, const RecordContext& ctx) {
+  const fb::RecallOverdue* o = r.body_as_RecallOverdue();
+  auto it = recall_by_id_.find(std::string(Sv(o->recall_id())));
+  if (it == recall_by_id_.end()) return Rule("unknown recall", "unknown_recall");
+  auto party = FindParty(Sv(o->party()));
+  if (!party) return Rule("unknown party", "unknown_party");
+  RecallInfo& rc = recalls_[it->second];
+  auto pit = rc.parties.find(*party);
+  if ((pit == rc.parties.end() || !pit->second.notified) && *party != rc.responsible) {
+    return Rule("party was not notified", "not_notified");
+  }
+  PartyRecallProgress& p = rc.parties[*party];
+  std::string_view what = Sv(o->what());
+  int64_t due = Micros(o->due());
+  if (due > ctx.record_time) return Rule("not overdue yet", "not_overdue");
+  if (what == "acknowledgement") {
+    if (p.ack_overdue || p.acked) return AlreadyExists("already marked", "already_marked");
+    p.ack_overdue = true;
+  } else if (what == "progress_report") {
+    if (p.report_overdue_due >= due) return AlreadyExists("already marked", "already_marked");
+    p.report_overdue_due = due;
+  } else if (what == "completion") {
+    if (p.complete_overdue) return AlreadyExists("already marked", "already_marked");
+    p.complete_overdue = true;
+  } else {
+    return InvalidArgument("what is acknowledgement, progress_report or completion", "bad_record");
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> LedgerState::OverduePayloads(int64_t now) const {
+  std::vector<std::string> out;
+  auto make = [&](const RecallInfo& rc, PartyIdx party, const char* what, int64_t due) {
+    flatbuffers::FlatBufferBuilder b(256);
+    fb::Timestamp d(due, 0), et(now, 0);
+    auto body = fb::CreateRecallOverdueDirect(b, rc.id.c_str(), parties_[party].id.c_str(), what, &d);
+    auto header = fb::CreateHeaderDirect(b, parties_[0].id.c_str(), &et);
+    b.Finish(fb::CreateRecord(b, header, fb::Body::RecallOverdue, body.Union()));
+    out.emplace_back(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  };
+  for (const RecallInfo& rc : recalls_) {
+    if (!rc.open() || rc.state == fb::RecallState::COMPLETED_BY_FIRM ||
+        rc.state == fb::RecallState::UNDER_REVIEW) {
+      continue;
+    }
+    for (const auto& [party, p] : rc.parties) {
+      if (p.notified && !p.acked && !p.ack_overdue && p.ack_due > 0 && now > p.ack_due) {
+        make(rc, party, "acknowledgement", p.ack_due);
+      }
+    }
+    // The responsible party reports progress every interval and completes
+    // by the deadline.
+    auto rp = rc.parties.find(rc.responsible);
+    const PartyRecallProgress* resp = rp == rc.parties.end() ? nullptr : &rp->second;
+    if (rc.plan.report_every_hours > 0) {
+      int64_t last = std::max(rc.decided_at, resp ? resp->last_report_at : 0);
+      int64_t due = last + rc.plan.report_every_hours * kMicrosPerHour;
+      if (now > due && (resp == nullptr || resp->report_overdue_due < due)) {
+        make(rc, rc.responsible, "progress_report", due);
+      }
+    }
+    int64_t complete_due = 0;
+    if (rc.plan.complete_due_working_days > 0) {
+      complete_due = AddWorkingDays(rc.decided_at, rc.plan.complete_due_working_days);
+    } else if (rc.plan.complete_due_hours > 0) {
+      complete_due = rc.decided_at + rc.plan.complete_due_hours * kMicrosPerHour;
+    }
+    if (complete_due > 0 && now > complete_due && (resp == nullptr || !resp->complete_overdue)) {
+      make(rc, rc.responsible, "completion", complete_due);
+    }
+  }
+  return out;
+}
+
+// ---- live protection and expansion ----------------------------------------------------
+
+std::optional<std::string> LedgerState::RecallBlocks(LotId lot, PartyIdx receiver) const {
+  for (uint32_t r : OpenRecallsOfLot(lot)) {
+    const RecallInfo& rc = recalls_[r];
+    if (receiver != kNoIdx && receiver == rc.responsible) continue;  // a return
+    return "lot " + LotRefString(lot) + " is under recall " + rc.id + " (" + rc.hazard +
+           "): it may only be returned to " + parties_[rc.responsible].id + " or destroyed";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> LedgerState::SerialRecallBlocks(std::string_view serial,
+                                                           PartyIdx receiver) const {
+  auto it = serial_recalls_.find(std::string(serial));
+  if (it == serial_recalls_.end()) return std::nullopt;
+  const RecallInfo& rc = recalls_[it->second];
+  if (!rc.open() || (receiver != kNoIdx && receiver == rc.responsible)) return std::nullopt;
+  return "serial " + std::string(serial) + " is under recall " + rc.id +
+         ": it may only be returned to " + parties_[rc.responsible].id + " or destroyed";
+}
+
+void LedgerState::ExpandRecallsForNewLot(LotId lot, const std::vector<UnitUseWindow>& uses,
+                                         const RecordContext& ctx, StateEffects* fx) {
+  if (recalls_.empty() || uses.empty()) return;
+  for (uint32_t r = 0; r < recalls_.size(); ++r) {
+    RecallInfo& rc = recalls_[r];
+    if (!rc.open() || rc.scope.windows.empty()) continue;
+    bool tainted = false;
+    for (const TaintedWindow& w : rc.scope.windows) {
+      // Window end: the effect end or the first emptying after the start,
+      // as of now (a pond emptied after the recall stops tainting then).
+      int64_t end = w.end;
+      for (const auto& e : units_[w.unit].events) {
+        if (e.kind == fb::UnitEventKind::EMPTIED && e.start > w.start) end = std::min(end, e.start);
+      }
+      for (const auto& u : uses) {
+        if (u.unit == w.unit && u.start < end && u.end >= w.start) tainted = true;
+      }
+    }
+    if (!tainted) continue;
+    RecallScope extra;
+    extra.as_of = ctx.index;
+    extra.lots = {lot};
+    extra.holdings = HoldingsAsOf(lot, ctx.index);
+    MergeScopeAndNotify(r, std::move(extra), ctx, fx);
+  }
+}
+
+}  // namespace qtrace::host
