@@ -5,12 +5,13 @@
 #   trace   forward closure on a synthetic lineage graph
 #   log     Merkle log append / inclusion proof / verify
 #   http    a real qtraced under concurrent clients (throughput, p99)
+#   recall  recall scope at 1M lots and durable notices for 10k parties
 # Each suite prints a readable table and, as its last line, one JSON object.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 suite=${1:-}
-[ -n "$suite" ] || { sed -n '2,9p' "$0"; exit 2; }
+[ -n "$suite" ] || { sed -n '2,10p' "$0"; exit 2; }
 shift
 
 scripts/setup.sh >&2

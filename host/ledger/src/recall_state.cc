@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstring>
+#include <iterator>
 #include <set>
+#include <unordered_set>
 
 #include "qtrace/encoding.h"
 #include "qtrace/host/state.h"
@@ -327,7 +329,7 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
                   "bad_seed", problems);
   }
   // Downstream closure with the plan's rules.
-  std::set<LotId> lots(seeds.begin(), seeds.end());
+  std::vector<LotId> lots = seeds;
   if (!seeds.empty()) {
     TraceOptions opts;
     opts.as_of = as_of;
@@ -335,32 +337,35 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
     opts.through_units = plan.through_units;
     opts.max_depth = plan.max_depth;
     TraceResult t = lineage_->Forward(seeds, opts);
-    for (const auto& tl : t.lots) lots.insert(tl.lot);
+    lots.reserve(lots.size() + t.lots.size());
+    for (const auto& tl : t.lots) lots.push_back(tl.lot);
   }
-  scope.lots.assign(lots.begin(), lots.end());
+  std::sort(lots.begin(), lots.end());
+  lots.erase(std::unique(lots.begin(), lots.end()), lots.end());
+  scope.lots = std::move(lots);
   scope.serials.assign(serials.begin(), serials.end());
-  // Holders and quantities.
+  // Holders and quantities, in (lot, party) order.
+  scope.holdings.reserve(scope.lots.size() * 2);
   for (LotId id : scope.lots) {
-    for (auto& h : HoldingsAsOf(id, as_of)) scope.holdings.push_back(h);
+    auto hs = HoldingsAsOf(id, as_of);
+    std::sort(hs.begin(), hs.end(), [](const auto& a, const auto& b) { return a.party < b.party; });
+    scope.holdings.insert(scope.holdings.end(), hs.begin(), hs.end());
   }
   if (!scope.serials.empty()) {
     // Serial-level: the holders of the serials, per lot, count 1 each.
-    std::map<std::pair<PartyIdx, LotId>, int64_t> n;
+    std::map<std::pair<LotId, PartyIdx>, int64_t> n;
     for (const auto& s : scope.serials) {
       const SerialInfo* si = FindSerial(s);
-      if (si && si->lot != kNoIdx) n[{si->holder, si->lot}] += 1'000'000;
+      if (si && si->lot != kNoIdx) n[{si->lot, si->holder}] += 1'000'000;
     }
     for (const auto& [k, q] : n) {
       ScopeHolding h;
-      h.party = k.first;
-      h.lot = k.second;
+      h.lot = k.first;
+      h.party = k.second;
       h.received = h.held = q;
       scope.holdings.push_back(h);
     }
   }
-  std::sort(scope.holdings.begin(), scope.holdings.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.party, a.lot) < std::tie(b.party, b.lot);
-  });
   // Units tainted by in-scope inputs (for lots made on them later).
   for (LotId id : scope.lots) {
     auto range = applications_by_lot_.equal_range(id);
@@ -373,16 +378,24 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
   std::sort(scope.windows.begin(), scope.windows.end(), [](const auto& a, const auto& b) {
     return std::tie(a.unit, a.start, a.end) < std::tie(b.unit, b.start, b.end);
   });
-  // Canonical digest: lots, serials, holdings.
-  std::string canon = "qtrace-recall-scope-v1\n";
-  for (LotId id : scope.lots) canon += "lot " + LotRefString(id) + "\n";
-  for (const auto& s : scope.serials) canon += "serial " + s + "\n";
+  // Canonical digest over a binary encoding: lot ids (dense, in log order,
+  // so the same log gives the same ids), serials, holdings.
+  std::string canon = "qtrace-recall-scope-v1";
+  canon.reserve(canon.size() + scope.lots.size() * 4 + scope.holdings.size() * 56);
+  auto put32 = [&](uint32_t v) { canon.append(reinterpret_cast<const char*>(&v), 4); };
+  auto put64 = [&](int64_t v) { canon.append(reinterpret_cast<const char*>(&v), 8); };
+  put64(static_cast<int64_t>(scope.lots.size()));
+  for (LotId id : scope.lots) put32(id);
+  put64(static_cast<int64_t>(scope.serials.size()));
+  for (const auto& s : scope.serials) {
+    put32(static_cast<uint32_t>(s.size()));
+    canon += s;
+  }
+  put64(static_cast<int64_t>(scope.holdings.size()));
   for (const auto& h : scope.holdings) {
-    canon += "holding " + parties_[h.party].id + " " + LotRefString(h.lot) + " " +
-             std::to_string(h.received) + " " + std::to_string(h.held) + " " +
-             std::to_string(h.shipped) + " " + std::to_string(h.used) + " " +
-             std::to_string(h.consumed) + " " +
-             std::to_string(h.destroyed) + "\n";
+    put32(h.party);
+    put32(h.lot);
+    for (int64_t v : {h.received, h.held, h.shipped, h.used, h.consumed, h.destroyed}) put64(v);
   }
   scope.digest = Sha256(canon);
   return scope;
@@ -397,7 +410,6 @@ std::string LedgerState::NoticePayload(const RecallInfo& recall, PartyIdx party,
   flatbuffers::FlatBufferBuilder b(1024);
   std::vector<flatbuffers::Offset<fb::RecallNoticeLot>> lots;
   for (const auto& h : holdings) {
-    if (h.party != party) continue;
     const LotInfo& l = lots_[h.lot];
     const ProductInfo& p = products_[l.product];
     auto ref = fb::CreateLotRefDirect(b, p.scheme, p.id.c_str(), l.code.c_str());
@@ -454,51 +466,56 @@ void LedgerState::MergeScopeAndNotify(uint32_t r, RecallScope scope, const Recor
                                       StateEffects* fx) {
   RecallInfo& rc = recalls_[r];
   const bool first = rc.rounds == 0;
-  std::set<LotId> have(rc.scope.lots.begin(), rc.scope.lots.end());
+  // New lots and serials.
+  std::vector<LotId> added;
+  std::set_difference(scope.lots.begin(), scope.lots.end(), rc.scope.lots.begin(),
+                      rc.scope.lots.end(), std::back_inserter(added));
+  for (LotId id : added) lot_recalls_.emplace(id, r);
+  std::vector<LotId> merged;
+  merged.reserve(rc.scope.lots.size() + added.size());
+  std::merge(rc.scope.lots.begin(), rc.scope.lots.end(), added.begin(), added.end(),
+             std::back_inserter(merged));
+  rc.scope.lots = std::move(merged);
   std::set<std::string> have_serials(rc.scope.serials.begin(), rc.scope.serials.end());
-  std::set<PartyIdx> to_notify;
-  std::vector<ScopeHolding> new_holdings;
-  for (LotId id : scope.lots) {
-    if (have.insert(id).second) lot_recalls_.emplace(id, r);
-  }
   for (const auto& s : scope.serials) {
     if (have_serials.insert(s).second) serial_recalls_[s] = r;
   }
+  rc.scope.serials.assign(have_serials.begin(), have_serials.end());
   // Who is notified: every holder/receiver of an implicated lot; at
   // wholesale depth only the responsible party and its direct consignees.
   auto notifiable = [&](PartyIdx p) {
+    if (p == 0) return false;  // the host itself
     if (rc.depth != fb::RecallDepth::WHOLESALE || p == rc.responsible) return true;
     const auto& cp = counterparties_[rc.responsible];
     return std::binary_search(cp.begin(), cp.end(), p);
   };
+  std::unordered_set<uint64_t> known;
+  known.reserve(rc.scope.holdings.size());
+  for (const auto& h : rc.scope.holdings) known.insert(uint64_t{h.lot} << 32 | h.party);
+  std::map<PartyIdx, std::vector<ScopeHolding>> new_by_party;
   for (const auto& h : scope.holdings) {
-    bool known = false;
-    for (const auto& old : rc.scope.holdings) {
-      if (old.party == h.party && old.lot == h.lot) known = true;
-    }
-    if (known) continue;
-    new_holdings.push_back(h);
-    if (notifiable(h.party) && h.party != 0) to_notify.insert(h.party);
+    if (!known.insert(uint64_t{h.lot} << 32 | h.party).second) continue;
+    rc.scope.holdings.push_back(h);
+    if (notifiable(h.party)) new_by_party[h.party].push_back(h);
   }
-  rc.scope.lots.assign(have.begin(), have.end());
-  rc.scope.serials.assign(have_serials.begin(), have_serials.end());
-  rc.scope.holdings.insert(rc.scope.holdings.end(), new_holdings.begin(), new_holdings.end());
-  std::sort(rc.scope.holdings.begin(), rc.scope.holdings.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.party, a.lot) < std::tie(b.party, b.lot);
-  });
+  if (!first) {
+    std::sort(rc.scope.holdings.begin(), rc.scope.holdings.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.lot, a.party) < std::tie(b.lot, b.party);
+    });
+  }
   rc.scope.windows.insert(rc.scope.windows.end(), scope.windows.begin(), scope.windows.end());
   if (first) {
     rc.scope.as_of = scope.as_of;
     rc.scope.digest = scope.digest;
   }
-  if (!first && !to_notify.empty()) {
+  if (!first && !new_by_party.empty()) {
     rc.state = fb::RecallState::EXPANDED;
     rc.transitions.push_back({fb::RecallState::EXPANDED, 0, ctx.record_time, ctx.index, "scope grew"});
   }
   uint32_t round = rc.rounds++;
-  for (PartyIdx p : to_notify) {
-    fx->host_records.push_back(
-        NoticePayload(rc, p, round, new_holdings, rc.scope.serials, ctx));
+  fx->host_records.reserve(fx->host_records.size() + new_by_party.size());
+  for (const auto& [p, holdings] : new_by_party) {
+    fx->host_records.push_back(NoticePayload(rc, p, round, holdings, rc.scope.serials, ctx));
   }
 }
 

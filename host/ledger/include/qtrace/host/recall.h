@@ -80,7 +80,7 @@ struct RecallScope {
   uint64_t as_of = 0;                 // log index the scope was computed at
   std::vector<LotId> lots;            // sorted, unique (seeds included)
   std::vector<std::string> serials;   // serial-level scope (sorted)
-  std::vector<ScopeHolding> holdings; // per (party, lot), sorted
+  std::vector<ScopeHolding> holdings; // per (lot, party), sorted
   std::vector<TaintedWindow> windows; // units tainted by in-scope inputs
   Hash256 digest{};                   // SHA-256 of the canonical scope
 };

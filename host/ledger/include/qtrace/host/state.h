@@ -414,6 +414,7 @@ class LedgerState {
   // for every party with something new to act on.
   void MergeScopeAndNotify(uint32_t r, RecallScope scope, const RecordContext& ctx,
                            StateEffects* fx);
+  // `holdings`: the party's own (lot, party) holdings to act on.
   std::string NoticePayload(const RecallInfo& recall, PartyIdx party, uint32_t round,
                             const std::vector<ScopeHolding>& holdings,
                             const std::vector<std::string>& serials,
