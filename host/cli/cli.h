@@ -53,6 +53,10 @@ int Run(CLI::App& app, int argc, char** argv);
 // Command groups (one file each).
 void AddLogCommands(CLI::App& app);
 void AddVerifyCommands(CLI::App& app);
+void AddExportCommands(CLI::App& app);
+void AddAuditCommands(CLI::App& app);
+void AddBackupCommands(CLI::App& app);
+void AddClientCommands(CLI::App& app);  // client_flags.cc: init, keygen, records, reads, import
 
 // --- Argument helpers --------------------------------------------------------
 

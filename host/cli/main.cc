@@ -58,5 +58,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   qtrace::cli::AddLogCommands(app);
   qtrace::cli::AddVerifyCommands(app);
+  qtrace::cli::AddExportCommands(app);
+  qtrace::cli::AddAuditCommands(app);
+  qtrace::cli::AddBackupCommands(app);
+  qtrace::cli::AddClientCommands(app);
   return qtrace::cli::Run(app, argc, argv);
 }

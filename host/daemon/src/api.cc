@@ -5,6 +5,7 @@
 #include <boost/url/url_view.hpp>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 
 #include "qtrace/encoding.h"
 #include "qtrace/log_entry.h"
@@ -12,6 +13,7 @@
 #include "qtrace/receipt.h"
 #include "qtrace/record_json.h"
 #include "qtrace/request_auth.h"
+#include "qtrace/host/plugin_registry.h"
 #include "qtrace/host/views.h"
 
 namespace qtrace::host {
@@ -657,6 +659,43 @@ void Api::Handle(Request req, Reply reply) {
     return done(Json(200, *result));
   }
 
+  // Public: which rules this host enforces (the log's decisions name them too).
+  if (is({"v1", "plugins"})) {
+    route = "/v1/plugins";
+    auto strings = [](const std::vector<std::string>& v) {
+      json::array a;
+      for (const auto& x : v) a.emplace_back(x);
+      return a;
+    };
+    json::array list;
+    if (options_.plugins != nullptr) {
+      for (const PluginSummary& p : options_.plugins->List()) {
+        list.push_back(json::object{
+            {"name", p.name},
+            {"version", p.version},
+            {"rule_set", p.rule_set},
+            {"abi", p.abi},
+            {"min_host_version", p.min_host_version},
+            {"capabilities", strings(p.capabilities)},
+            {"sectors", strings(p.sectors)},
+            {"payload_types", strings(p.payload_types)},
+            {"record_types", strings(p.record_types)},
+            {"file", std::filesystem::path(p.file).filename().string()},
+            {"sha256", p.sha256},
+            {"attributes", p.attributes},
+            {"rules", p.rules},
+            {"calls", p.calls},
+            {"rejected", p.rejected},
+            {"failed", p.failed}});
+      }
+    }
+    json::object o{{"enforced", options_.plugins != nullptr},
+                   {"host_abi", std::to_string(QT_PLUGIN_ABI_MAJOR) + "." +
+                                    std::to_string(QT_PLUGIN_ABI_MINOR)},
+                   {"plugins", std::move(list)}};
+    return done(Json(200, o));
+  }
+
   if (is({"v1", "parties"}) || is({"v1", "parties", "*"})) {
     route = seg.size() == 2 ? "/v1/parties" : "/v1/parties/{id}";
     if (public_caller) return need_auth();
@@ -691,6 +730,160 @@ void Api::Handle(Request req, Reply reply) {
       return out;
     });
     return done(Json(200, o));
+  }
+
+  // ---- recalls ---------------------------------------------------------------------
+  if (seg.size() >= 2 && seg[0] == "v1" && (seg[1] == "recalls" || seg[1] == "notices" ||
+                                            seg[1] == "traceback")) {
+    if (public_caller) return need_auth();
+    // Who may see a recall: regulators, the responsible party and (its own
+    // part only) a notified party.
+    auto access = [&](const std::string& id) -> StatusOr<std::optional<PartyIdx>> {
+      return ledger_->WithState([&](const LedgerState& s) -> StatusOr<std::optional<PartyIdx>> {
+        const RecallInfo* rc = s.FindRecall(id);
+        if (rc == nullptr) return NotFound("no recall " + id, "unknown_recall");
+        if (caller->IsAuthority() || caller->party == rc->responsible) {
+          return std::optional<PartyIdx>();
+        }
+        auto it = rc->parties.find(caller->party);
+        if (it != rc->parties.end() && it->second.notified) {
+          return std::optional<PartyIdx>(caller->party);
+        }
+        return PermissionDenied("recall not visible to " + caller->party_id, "not_visible");
+      });
+    };
+    if (is({"v1", "recalls"}) || is({"v1", "recalls", "overdue"})) {
+      bool overdue_only = seg.size() == 3;
+      route = overdue_only ? "/v1/recalls/overdue" : "/v1/recalls";
+      std::string want = q.Get("state").value_or("open");
+      json::object o = ledger_->WithState([&](const LedgerState& s) {
+        json::array list;
+        int64_t now = options_.clock->NowMicros();
+        for (const RecallInfo& rc : s.recalls()) {
+          bool mine = caller->IsAuthority() || caller->party == rc.responsible ||
+                      rc.parties.count(caller->party) != 0;
+          if (!mine) continue;
+          if (!overdue_only && want == "open" && !rc.open()) continue;
+          json::object ro{{"recall_id", rc.id}, {"sector", rc.sector}, {"level", rc.level},
+                          {"state", fb::EnumNameRecallState(rc.state)},
+                          {"responsible", s.party(rc.responsible).id},
+                          {"decided_at", FormatMicrosUtc(rc.decided_at)},
+                          {"lots", rc.scope.lots.size()}, {"parties", rc.parties.size()}};
+          if (overdue_only) {
+            if (!rc.open()) continue;
+            json::array items;
+            for (const auto& [p, prog] : rc.parties) {
+              if (!caller->IsAuthority() && caller->party != rc.responsible && p != caller->party) {
+                continue;
+              }
+              auto add = [&](const char* what, int64_t due) {
+                items.push_back(json::object{{"party", s.party(p).id}, {"what", what},
+                                             {"due", FormatMicrosUtc(due)}});
+              };
+              if (prog.notified && !prog.acked && prog.ack_due && (prog.ack_overdue || now > prog.ack_due)) {
+                add("acknowledgement", prog.ack_due);
+              }
+              if (prog.report_overdue_due) add("progress_report", prog.report_overdue_due);
+              if (prog.complete_overdue) add("completion", prog.complete_due);
+            }
+            if (items.empty()) continue;
+            ro["overdue"] = std::move(items);
+          }
+          list.push_back(std::move(ro));
+        }
+        return json::object{{"recalls", std::move(list)}};
+      });
+      return done(Json(200, o));
+    }
+    if (is({"v1", "recalls", "*"}) || is({"v1", "recalls", "*", "scope"}) ||
+        is({"v1", "recalls", "*", "recompute"})) {
+      route = seg.size() == 3 ? "/v1/recalls/{id}" : "/v1/recalls/{id}/" + seg[3];
+      auto who = access(seg[2]);
+      if (!who.ok()) return fail(who.status());
+      if (seg.size() == 3) {
+        auto st = RecallStatusJson(*ledger_, seg[2], *who);
+        if (!st.ok()) return fail(st.status());
+        return done(Json(200, *st));
+      }
+      if (who->has_value()) {
+        return fail(PermissionDenied("the full scope is for regulators and the responsible party",
+                                     "not_visible"));
+      }
+      if (seg[3] == "recompute") {
+        auto r = RecomputeRecallScope(*ledger_, seg[2]);
+        if (!r.ok()) return fail(r.status());
+        return done(Json(200, *r));
+      }
+      if (q.Get("format").value_or("csv") == "csv") {
+        auto csv = RecallScopeCsv(*ledger_, seg[2]);
+        if (!csv.ok()) return fail(csv.status());
+        Response r = Text(200, *csv, "text/csv; charset=utf-8");
+        r.headers.emplace_back("Content-Disposition",
+                               "attachment; filename=\"" + seg[2] + "-scope.csv\"");
+        return done(std::move(r));
+      }
+      auto st = RecallStatusJson(*ledger_, seg[2]);
+      if (!st.ok()) return fail(st.status());
+      return done(Json(200, st->at("scope")));
+    }
+    if (is({"v1", "notices"})) {
+      // The caller's inbox: every recall notice addressed to it, newest
+      // first, paginated by a cursor (the notice's log index).
+      route = "/v1/notices";
+      auto limit = U64Param(q, "limit", 100);
+      if (!limit.ok()) return fail(limit.status());
+      auto before = U64Param(q, "cursor", kLatest);
+      if (!before.ok()) return fail(before.status());
+      json::object o = ledger_->WithState([&](const LedgerState& s) {
+        std::vector<std::pair<uint64_t, const RecallInfo*>> mine;
+        for (const RecallInfo& rc : s.recalls()) {
+          auto it = rc.parties.find(caller->party);
+          if (it != rc.parties.end() && it->second.notified && it->second.notice_index < *before) {
+            mine.emplace_back(it->second.notice_index, &rc);
+          }
+        }
+        std::sort(mine.rbegin(), mine.rend());
+        json::array notices;
+        size_t n = 0;
+        for (const auto& [index, rc] : mine) {
+          if (n++ == *limit) break;
+          const PartyRecallProgress& p = rc->parties.at(caller->party);
+          json::array lots;
+          for (const auto& h : rc->scope.holdings) {
+            if (h.party != caller->party) continue;
+            const LotInfo& l = s.lot(h.lot);
+            lots.push_back(json::object{{"lot", s.LotRefString(h.lot)},
+                                        {"held", FormatAmount(std::max<int64_t>(h.held, 0), l.unit) + " " + l.unit},
+                                        {"received", FormatAmount(h.received, l.unit) + " " + l.unit}});
+          }
+          json::object no{{"recall_id", rc->id}, {"notice_log_index", index},
+                          {"hazard", rc->hazard}, {"level", rc->level}, {"sector", rc->sector},
+                          {"responsible", s.party(rc->responsible).id},
+                          {"state", fb::EnumNameRecallState(rc->state)},
+                          {"acknowledged", p.acked}, {"lots", std::move(lots)}};
+          if (p.ack_due) no["ack_due"] = FormatMicrosUtc(p.ack_due);
+          if (p.complete_due) no["complete_due"] = FormatMicrosUtc(p.complete_due);
+          notices.push_back(std::move(no));
+        }
+        json::object out{{"notices", std::move(notices)}};
+        if (mine.size() > *limit) out["next_cursor"] = std::to_string(mine[*limit - 1].first);
+        return out;
+      });
+      return done(Json(200, o));
+    }
+    if (is({"v1", "traceback"})) {
+      route = "/v1/traceback";
+      if (!caller->IsAuthority()) {
+        return fail(PermissionDenied("trace-back across parties is for regulators", "role_not_allowed"));
+      }
+      std::vector<std::string> lots;
+      for (const auto& [k, v] : q.params) {
+        if (k == "lot") lots.push_back(v);
+      }
+      auto r = TraceBack(*ledger_, lots);
+      if (!r.ok()) return fail(r.status());
+      return done(Json(200, *r));
+    }
   }
 
   return fail(NotFound("no route for GET " + std::string(url.path()), "no_route"));

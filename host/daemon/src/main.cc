@@ -14,6 +14,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <mutex>
+#include <condition_variable>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +24,7 @@
 #include "qtrace/host/api.h"
 #include "qtrace/host/ledger.h"
 #include "qtrace/host/metrics.h"
+#include "qtrace/host/plugin_registry.h"
 #include "qtrace/host/server.h"
 
 namespace {
@@ -33,6 +37,7 @@ struct Config {
   std::string listen = "127.0.0.1:8420";
   std::string port_file;
   std::string plugin_dir;
+  std::string plugin_allowlist;  // optional: sha256 allow-list for plugin_dir
   int io_threads = 2;
   int worker_threads = 2;
   int verify_threads = 2;
@@ -43,6 +48,7 @@ struct Config {
   std::string log_level = "info";
   bool init = false;
   std::string origin = "qtrace.local/log";
+  int recall_monitor_s = 60;  // how often recall deadlines are checked
 };
 
 // Reads a JSON config; unknown keys are an error so typos do not pass silently.
@@ -73,6 +79,7 @@ Status LoadConfig(const std::string& path, Config* c) {
     if (k == "data_dir") s = str(&c->data_dir);
     else if (k == "listen") s = str(&c->listen);
     else if (k == "plugin_dir") s = str(&c->plugin_dir);
+    else if (k == "plugin_allowlist") s = str(&c->plugin_allowlist);
     else if (k == "log_level") s = str(&c->log_level);
     else if (k == "origin") s = str(&c->origin);
     else if (k == "io_threads") s = num(&c->io_threads);
@@ -82,6 +89,7 @@ Status LoadConfig(const std::string& path, Config* c) {
     else if (k == "max_pending_records") s = num(&c->max_pending_records);
     else if (k == "read_timeout_s") s = num(&c->read_timeout_s);
     else if (k == "idle_timeout_s") s = num(&c->idle_timeout_s);
+    else if (k == "recall_monitor_s") s = num(&c->recall_monitor_s);
     else s = InvalidArgument(path + ": unknown setting '" + k + "'", "bad_config");
     QT_RETURN_IF_ERROR(s);
   }
@@ -122,13 +130,15 @@ int main(int argc, char** argv) {
   std::string config_path;
   app.add_option("--config", config_path, "JSON config file (default: DATA_DIR/config.json if present)");
   // Flags override the config file: parse into optionals first.
-  std::optional<std::string> data_dir, listen, plugin_dir, log_level;
+  std::optional<std::string> data_dir, listen, plugin_dir, plugin_allowlist, log_level;
   std::optional<int> io_threads, worker_threads, verify_threads;
   std::optional<size_t> max_body, max_pending;
   app.add_option("--data-dir", data_dir, "data directory (default ./var/qtrace)");
   app.add_option("--listen", listen, "address:port to listen on; port 0 picks one (default 127.0.0.1:8420)");
   app.add_option("--port-file", cfg.port_file, "write the bound port to this file once listening");
   app.add_option("--plugin-dir", plugin_dir, "directory of sector plugins");
+  app.add_option("--plugin-allowlist", plugin_allowlist,
+                 "file of '<sha256> <file name>' lines; only listed plugins load");
   app.add_option("--io-threads", io_threads, "socket I/O threads (default 2)");
   app.add_option("--worker-threads", worker_threads, "request handler threads (default 2)");
   app.add_option("--verify-threads", verify_threads, "signature verification threads (default 2)");
@@ -154,6 +164,7 @@ int main(int argc, char** argv) {
   if (data_dir) cfg.data_dir = *data_dir;
   if (listen) cfg.listen = *listen;
   if (plugin_dir) cfg.plugin_dir = *plugin_dir;
+  if (plugin_allowlist) cfg.plugin_allowlist = *plugin_allowlist;
   if (log_level) cfg.log_level = *log_level;
   if (io_threads) cfg.io_threads = *io_threads;
   if (worker_threads) cfg.worker_threads = *worker_threads;
@@ -187,16 +198,38 @@ int main(int argc, char** argv) {
     if (!s.ok()) return Fail(s);
     spdlog::info("initialized data dir {}", cfg.data_dir);
   }
+  // Sector plugins: every one must pass the loader's checks, or we do not
+  // start (the error names the file and the field).
+  std::unique_ptr<PluginRegistry> plugins;
+  if (!cfg.plugin_dir.empty()) {
+    PluginRegistryOptions po;
+    po.plugin_dir = cfg.plugin_dir;
+    po.allowlist_file = cfg.plugin_allowlist;
+    auto loaded = PluginRegistry::Open(po);
+    if (!loaded.ok()) return Fail(loaded.status());
+    plugins = std::move(*loaded);
+    if (plugins->size() == 0) {
+      spdlog::warn("no plugin in {}: every record of a sector will be refused", cfg.plugin_dir);
+    }
+    spdlog::info("{} plugin(s) loaded from {}", plugins->size(), cfg.plugin_dir);
+  } else if (!cfg.plugin_allowlist.empty()) {
+    return Fail(InvalidArgument("plugin_allowlist is set but plugin_dir is not", "bad_config"));
+  }
   LedgerOptions lo;
   lo.data_dir = cfg.data_dir;
+  lo.policy = plugins.get();
   lo.verify_threads = cfg.verify_threads;
   lo.max_pending_records = cfg.max_pending_records;
   auto ledger = Ledger::Open(lo);
   if (!ledger.ok()) return Fail(ledger.status().WithPrefix("open " + cfg.data_dir));
+  if (plugins) {
+    plugins->SetEntryLoader([l = ledger->get()](uint64_t index) { return l->EntryAt(index); });
+  }
 
   Metrics metrics;
   ApiOptions ao;
   ao.max_body_bytes = cfg.max_body_bytes;
+  ao.plugins = plugins.get();
   std::unique_ptr<Server> server;
   Server* server_ptr = nullptr;
   ao.post_work = [&server_ptr](std::function<void()> f) { server_ptr->PostWork(std::move(f)); };
@@ -219,8 +252,34 @@ int main(int argc, char** argv) {
   std::printf("listening on %s:%u\n", so.address.c_str(), server->port());
   std::fflush(stdout);
 
+  // Recall deadline monitor: marks overdue acknowledgements, progress
+  // reports and completions with host-signed records.
+  std::mutex monitor_mu;
+  std::condition_variable monitor_cv;
+  bool monitor_stop = false;
+  std::thread monitor([&] {
+    std::unique_lock lock(monitor_mu);
+    while (!monitor_cv.wait_for(lock, std::chrono::seconds(std::max(1, cfg.recall_monitor_s)),
+                                [&] { return monitor_stop; })) {
+      lock.unlock();
+      auto marked = (*ledger)->CheckRecallDeadlines();
+      if (!marked.ok()) {
+        spdlog::warn("recall deadline check: {}", marked.status().ToString());
+      } else if (*marked > 0) {
+        spdlog::info("recall deadlines: marked {} overdue item(s)", *marked);
+      }
+      lock.lock();
+    }
+  });
+
   int sig = 0;
   sigwait(&stop_signals, &sig);
+  {
+    std::lock_guard lock(monitor_mu);
+    monitor_stop = true;
+  }
+  monitor_cv.notify_all();
+  monitor.join();
   spdlog::info("signal {}: stopping (finishing requests in flight)", sig);
   server->Stop();
   server.reset();

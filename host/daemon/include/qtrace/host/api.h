@@ -11,6 +11,7 @@
 //   GET  /v1/lots/{product}/{lot}/trace      ?direction=&depth=&as_of=&format=csv
 //   GET  /v1/lots?product=&site=&from=&to=&limit=&cursor=
 //   GET  /v1/parties, /v1/parties/{id}
+//   GET  /v1/plugins            the loaded sector plugins (public)
 //   GET  /v1/log/checkpoint, /v1/log/proof/inclusion, /v1/log/proof/consistency
 //   GET  /healthz, /metrics
 // {product} is a GTIN-14, or scheme:id ("local:crab-feed", "national:869...").
@@ -38,6 +39,8 @@
 
 namespace qtrace::host {
 
+class PluginRegistry;
+
 struct ApiOptions {
   // Largest request body accepted (413 above). Default: 16 MiB.
   size_t max_body_bytes = 16u << 20;
@@ -49,6 +52,9 @@ struct ApiOptions {
   // there, not on the ledger's sequencer thread). Default: run inline.
   std::function<void(std::function<void()>)> post_work;
   std::string version = "0.1.0";
+  // The loaded sector plugins, listed by GET /v1/plugins; null when none are
+  // configured. Not owned.
+  const PluginRegistry* plugins = nullptr;
 };
 
 // Who is asking: the public, or a registered party (verified signature).
