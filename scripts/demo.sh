@@ -23,10 +23,9 @@ scripts/setup.sh
 build=${BUILD_DIR:-build}
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
-# HOOK(lead, sector plugins): add the plugin targets here and their directory
-# to qtraced_flags below, e.g. qtraced_flags=(--plugin-dir "$root/$build/plugins").
-demo_targets=(qtraced qtrace)
-qtraced_flags=()
+# qtraced runs with the four sector plugins (plugins/*), built as real .so files.
+demo_targets=(qtraced qtrace qtrace_sector_plugins)
+qtraced_flags=(--plugin-dir "$root/$build/plugins/modules")
 ninja -C "$build" ${JOBS:+-j "$JOBS"} "${demo_targets[@]}" >/dev/null
 build_ms=$(elapsed "$t0")
 t1=$(date +%s%N)
@@ -140,163 +139,10 @@ party ezhou-cement enterprise building_materials "Cement plant" --licence XK:XK0
 party ezhou-readymix enterprise building_materials "Ready-mix concrete plant"
 party huarong-site enterprise building_materials "Huarong school construction site"
 
-# ---- aquatic -----------------------------------------------------------------------
-section "2. Aquatic: feed, ponds and what went into them"
-as lakeside-feed product --product local:crab-feed --sector agriculture --name "crab compound feed" --unit KGM
-as lakeside-feed lot --lot local:crab-feed/F-2405 --quantity "2 TNE" --produced 2026-04-18T08:00:00+08:00 \
-  --site 420704 --attr crude_protein_pct:decimal=42.0
-as lakeside-feed lot --lot local:crab-feed/F-2406 --quantity "2 TNE" --produced 2026-04-20T08:00:00+08:00 \
-  --site 420704 --attr crude_protein_pct:decimal=42.0
-as lakeside-feed ship --to liangzi-coop --shipment DN-F-0425 --item "local:crab-feed/F-2405=1.5 TNE" \
-  --item "local:crab-feed/F-2406=1 TNE" --at 2026-04-25T08:00:00+08:00
-as liangzi-coop receive --from lakeside-feed --shipment DN-F-0425 --item "local:crab-feed/F-2405=1.5 TNE" \
-  --item "local:crab-feed/F-2406=1 TNE" --at 2026-04-25T16:00:00+08:00
-as liangzi-coop product --product local:mitten-crab --sector agriculture --name "Liangzi Lake mitten crab" --unit KGM
-for p in 1 2 3 4 5; do
-  as liangzi-coop unit register --unit "P$p" --kind pond --site 420702 --sector agriculture
-done
-for p in 1 2 4; do
-  as liangzi-coop unit apply --unit "P$p" --input local:crab-feed/F-2405 --quantity "300 KGM" \
-    --time 2026-05-02T07:00:00+08:00
-done
-for p in 3 5; do
-  as liangzi-coop unit apply --unit "P$p" --input local:crab-feed/F-2406 --quantity "400 KGM" \
-    --time 2026-05-03T07:00:00+08:00
-done
-as wuchang-bream product --product local:wuchang-bream --sector agriculture --name "Wuchang bream" --unit KGM
-as wuchang-bream unit register --unit B1 --kind pond --site 420703
-as wuchang-bream lot --lot local:wuchang-bream/WB-0915 --quantity "600 KGM" \
-  --produced 2026-09-15T06:00:00+08:00 --from-unit B1@2026-09-15T06:00:00+08:00
-
-section "3. Aquatic: harvest with commitment certificates, collection, processing, retail"
-for p in 1 2 3 4 5; do
-  as liangzi-coop lot --lot "local:mitten-crab/P$p-0920" --quantity "800 KGM" \
-    --produced 2026-09-20T06:00:00+08:00 --from-unit "P$p@2026-09-20T06:00:00+08:00" \
-    --cert "HG-0920-P$p=承诺达标合格证" --attr pond="P$p"
-  as liangzi-coop cert issue --id "HG-0920-P$p" --kind commitment --standard 承诺达标合格证 \
-    --subject-lot "local:mitten-crab/P$p-0920" --valid-from 2026-09-20T06:00:00+08:00 \
-    --valid-to 2026-10-20T00:00:00+08:00
-done
-as liangzi-coop ship --to ezhou-aquatic --shipment DN-C-0921 --item "local:mitten-crab/P1-0920=800 KGM" \
-  --item "local:mitten-crab/P3-0920=800 KGM" --item "local:mitten-crab/P5-0920=800 KGM" \
-  --at 2026-09-21T07:00:00+08:00
-as ezhou-aquatic receive --from liangzi-coop --shipment DN-C-0921 --item "local:mitten-crab/P1-0920=800 KGM" \
-  --item "local:mitten-crab/P3-0920=800 KGM" --item "local:mitten-crab/P5-0920=800 KGM" \
-  --at 2026-09-21T11:00:00+08:00
-as ezhou-aquatic product --product local:crab-mixed --sector agriculture --name "collector lot" --unit KGM
-as ezhou-aquatic lot --lot local:crab-mixed/M-1 --quantity "1600 KGM" --produced 2026-09-22T08:00:00+08:00 \
-  --input "local:mitten-crab/P3-0920=800KGM:merged_into" --input "local:mitten-crab/P1-0920=800KGM:merged_into"
-as ezhou-aquatic lot --lot local:crab-mixed/M-2 --quantity "800 KGM" --produced 2026-09-22T08:00:00+08:00 \
-  --input "local:mitten-crab/P5-0920=800KGM:merged_into"
-as ezhou-aquatic product --product gtin:06901234567892 --sector agriculture \
-  --name "live mitten crab, 500 g gift box" --unit KGM
-retail() {  # CODE FROM-LOT HOLDER
-  as ezhou-aquatic lot --lot "gtin:06901234567892/$1" --quantity "400 KGM" \
-    --produced 2026-09-23T08:00:00+08:00 --input "local:crab-mixed/$2=400KGM:split_from" \
-    --expiry 2026-10-03T00:00:00+08:00
-}
-retail RB-01 M-1
-retail RB-02 M-1
-retail RB-03 M-1
-retail RB-04 M-2
-retail RB-05 M-2
-ship ezhou-aquatic super-a DN-P-01 "gtin:06901234567892/RB-01=400 KGM" 2026-09-24
-ship ezhou-aquatic super-b DN-P-02 "gtin:06901234567892/RB-02=400 KGM" 2026-09-24
-ship ezhou-aquatic lake-restaurants DN-P-03 "gtin:06901234567892/RB-03=400 KGM" 2026-09-24
-ship ezhou-aquatic super-a DN-P-04 "gtin:06901234567892/RB-04=400 KGM" 2026-09-24
-ship ezhou-aquatic lake-restaurants DN-P-05 "gtin:06901234567892/RB-05=400 KGM" 2026-09-24
-as super-a consume --kind sold --item "gtin:06901234567892/RB-01=120 KGM" --at 2026-09-26T20:00:00+08:00
-as lake-restaurants consume --kind consumed --item "gtin:06901234567892/RB-03=150 KGM" \
-  --at 2026-09-26T21:00:00+08:00
-# HOOK(lead, sector plugins): the agriculture refusal goes here, e.g. a
-# harvest inside a veterinary drug's withdrawal period, or a retail lot
-# without a commitment certificate.
-agriculture_refusal() { :; }
-agriculture_refusal
-
-# ---- pharma ------------------------------------------------------------------------
-section "4. Pharma: API -> tablets with trace codes -> distributor -> pharmacies"
-codes() { seq -f "8123456024$1%09g" "$2" "$3"; }  # 20-digit drug trace codes
-codes 1 1 40 >"$var/codes-A.txt"
-codes 2 1 40 >"$var/codes-B.txt"
-as biopark-api product --product local:metformin-api --sector pharma --name "metformin hydrochloride (API)" --unit KGM
-as biopark-api lot --lot local:metformin-api/API-2409 --quantity "500 KGM" --produced 2026-09-02T08:00:00+08:00 \
-  --attr licence=HB20240017 --attr gmp:bool=true
-ship biopark-api hubei-tablets DN-API-0905 "local:metformin-api/API-2409=60 KGM" 2026-09-05
-as hubei-tablets product --product national:86900001000012 --sector pharma \
-  --name "metformin HCl tablets 0.5 g x 60" --unit EA
-for x in A B; do
-  as hubei-tablets lot --lot "national:86900001000012/TB-2410$x" --quantity "40 EA" \
-    --produced 2026-10-08T08:00:00+08:00 --expiry 2028-09-30T00:00:00+08:00 \
-    --input "local:metformin-api/API-2409=1.2KGM" --attr "approval_number=国药准字H20243456" \
-    --serials-file "$var/codes-$x.txt"
-done
-mapfile -t codes_a <"$var/codes-A.txt"
-as hubei-tablets ship --to ezhou-pharma-dist --shipment DN-T-1010 --item "national:86900001000012/TB-2410A=40 EA" \
-  $(printf -- '--serial %s ' "${codes_a[@]}") --at 2026-10-10T08:00:00+08:00
-as ezhou-pharma-dist receive --from hubei-tablets --shipment DN-T-1010 \
-  --item "national:86900001000012/TB-2410A=40 EA" --at 2026-10-10T14:00:00+08:00
-for i in 1 2 3; do
-  from=$(( (i - 1) * 10 ))
-  as ezhou-pharma-dist ship --to "pharmacy-$i" --shipment "DN-D-101$i" \
-    --item "national:86900001000012/TB-2410A=10 EA" $(printf -- '--serial %s ' "${codes_a[@]:$from:10}") \
-    --at 2026-10-12T08:00:00+08:00
-  as "pharmacy-$i" receive --from ezhou-pharma-dist --shipment "DN-D-101$i" \
-    --item "national:86900001000012/TB-2410A=10 EA" --at 2026-10-12T13:00:00+08:00
-done
-as pharmacy-1 consume --kind dispensed --item "national:86900001000012/TB-2410A=1 EA" \
-  --serial "${codes_a[0]}" --at 2026-10-15T10:20:00+08:00
-# HOOK(lead, sector plugins): the pharma refusal goes here, e.g. a pack code
-# dispensed twice, or a tablet lot without a valid approval number.
-pharma_refusal() { :; }
-pharma_refusal
-
-# ---- diamond tools -----------------------------------------------------------------
-section "5. Diamond tools: segments -> saw blades (MOS 80 m/s) -> rotation test -> wholesaler"
-as ezhou-segments product --product local:segment-40x10 --sector diamond_tools \
-  --name "diamond segment 40 x 3.2 x 10 mm" --unit EA
-as ezhou-segments lot --lot local:segment-40x10/SEG-2410 --quantity "1000 EA" --produced 2026-10-02T08:00:00+08:00
-ship ezhou-segments ezhou-blades DN-S-1003 "local:segment-40x10/SEG-2410=480 EA" 2026-10-03
-as ezhou-blades unit register --unit BRAZE-2 --kind furnace --site 420704 --sector diamond_tools
-as ezhou-blades unit run --unit BRAZE-2 --run R-1006 --start 2026-10-06T08:00:00+08:00 \
-  --end 2026-10-06T10:00:00+08:00 --attr peak_temp_c:int=860
-as ezhou-blades product --product gtin:06901234567816 --sector diamond_tools \
-  --name "segmented saw blade 350 mm" --unit EA
-as ezhou-blades lot --lot gtin:06901234567816/BL-2410-01 --quantity "40 EA" --produced 2026-10-06T12:00:00+08:00 \
-  --input "local:segment-40x10/SEG-2410=480EA" --from-unit "BRAZE-2@2026-10-06T08:00:00+08:00,2026-10-06T10:00:00+08:00" \
-  --attr diameter_mm:int=350 --attr max_speed_ms:int=80 --attr max_rpm:int=4365 \
-  --attr direction_arrow:bool=true --attr "marking=EN 13236 / GB/T 43134"
-as diamond-qic cert issue --id QIC-RT-2026-1188 --kind rotation_test --standard "GB/T 43134-2023" \
-  --subject-lot gtin:06901234567816/BL-2410-01 --valid-from 2026-10-08T00:00:00+08:00 \
-  --attr tested_speed_ms:decimal=120 --attr result=pass
-ship ezhou-blades hardware-wholesale DN-B-1010 "gtin:06901234567816/BL-2410-01=20 EA" 2026-10-10
-# HOOK(lead, sector plugins): the diamond-tools refusal goes here, e.g. a
-# blade lot whose max_rpm does not match 80 m/s at its diameter.
-diamond_refusal() { :; }
-diamond_refusal
-
-# ---- building materials ------------------------------------------------------------
-section "6. Building materials: cement P·O 42.5 -> ready-mix C30 -> construction site"
-as ezhou-cement product --product local:cement-po42.5 --sector building_materials \
-  --name "P·O 42.5 ordinary Portland cement" --unit TNE
-as ezhou-cement lot --lot local:cement-po42.5/CEM-260901 --quantity "500 TNE" --produced 2026-09-01T08:00:00+08:00 \
-  --attr standard="GB 175-2023" --attr strength_grade:decimal=42.5
-as ezhou-cement cert issue --id CEM-260901-R28 --kind strength_report_28d --standard "GB 175-2023" \
-  --subject-lot local:cement-po42.5/CEM-260901 --valid-from 2026-09-29T08:00:00+08:00 \
-  --attr strength_28d_mpa:decimal=48.6 --attr result=pass
-ship ezhou-cement ezhou-readymix DN-CM-1001 "local:cement-po42.5/CEM-260901=60 TNE" 2026-10-01
-as ezhou-readymix product --product local:concrete-c30 --sector building_materials \
-  --name "ready-mix concrete C30" --unit MTQ
-as ezhou-readymix lot --lot local:concrete-c30/RMC-261105-01 --quantity "120 MTQ" \
-  --produced 2026-11-05T06:00:00+08:00 --input "local:cement-po42.5/CEM-260901=45TNE" \
-  --attr strength_class=C30
-ship ezhou-readymix huarong-site DN-RM-1105 "local:concrete-c30/RMC-261105-01=120 MTQ" 2026-11-05
-as huarong-site consume --kind consumed --item "local:concrete-c30/RMC-261105-01=120 MTQ" \
-  --at 2026-11-05T12:00:00+08:00
-# HOOK(lead, sector plugins): the building-materials refusal goes here, e.g.
-# a ready-mix lot made from cement whose 28-day report is missing.
-building_refusal() { :; }
-building_refusal
+source scripts/demo/agriculture.sh
+source scripts/demo/pharma.sh
+source scripts/demo/diamond_tools.sh
+source scripts/demo/building_materials.sh
 
 # ---- the regulator's questions ------------------------------------------------------
 section "7. A bad record is refused, and nothing changes"
