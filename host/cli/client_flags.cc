@@ -137,11 +137,36 @@ std::optional<CommandResult> WriteFileArg(std::string_view what, const std::stri
   return std::nullopt;
 }
 
+void AddRecordFlags(CLI::App* c, RecordFlags* f) {
+  AddConnectionFlags(c, &f->conn, KeyUse::kRequired);
+  c->add_option("--at", f->at, "when it happened, RFC 3339 (default: now)");
+  c->add_option("--note", f->note, "free text for humans (never personal data)");
+  c->add_option("--receipt-out", f->receipt_out,
+                "write the receipt (C2SP tlog-proof text) to this file, for `qtrace verify`");
+}
+
+CommandResult SubmitRecord(const RecordFlags& f, const std::string& record_json,
+                           const std::string& what) {
+  std::unique_ptr<Client> client;
+  if (auto e = MakeClient(f.conn, KeyUse::kRequired, &client)) return *e;
+  auto party = client->Party();
+  if (!party.ok()) return ServerError(party.status(), "finding the party of --key");
+  auto env = client->Sign(record_json);
+  if (!env.ok()) return InputError(env.status(), what);
+  auto r = client->Submit(*env);
+  if (!r.ok()) return ServerError(r.status(), what);
+  if (!f.receipt_out.empty()) {
+    if (auto e = WriteFileArg("--receipt-out", f.receipt_out, r->ToProofText())) return *e;
+  }
+  return Success(f.conn.json ? ReceiptJson(*r) : ReceiptLine(*r, what));
+}
+
 void AddClientCommands(CLI::App& app) {
   AddAdminCommands(app);
   AddRecordCommands(app);
   AddQueryCommands(app);
   AddImportCommands(app);
+  AddRecallCommands(app);
 }
 
 }  // namespace qtrace::cli

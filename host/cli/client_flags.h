@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "qtrace/client.h"
+#include "qtrace/record_builder.h"
 
 namespace qtrace::cli {
 
@@ -66,6 +67,29 @@ std::string ReceiptJson(const RecordReceipt& receipt);
 std::optional<CommandResult> WriteFileArg(std::string_view what, const std::string& path,
                                           std::string_view text);
 
+// The flags every record-stating command has: connection, --at, --note,
+// --receipt-out.
+struct RecordFlags {
+  ConnectionFlags conn;
+  std::string at;  // event time
+  std::string note;
+  std::string receipt_out;  // write the tlog-proof receipt here
+};
+void AddRecordFlags(CLI::App* command, RecordFlags* flags);
+
+// Signs `record_json` as the caller's party, submits it and prints the
+// receipt line (or JSON); `what` says what was recorded.
+CommandResult SubmitRecord(const RecordFlags& flags, const std::string& record_json,
+                           const std::string& what);
+
+// A record spec of qtrace/record_builder.h with --at and --note applied.
+template <typename Spec>
+CommandResult SubmitSpec(const RecordFlags& flags, Spec spec, const std::string& what) {
+  spec.event_time = flags.at;
+  spec.note = flags.note;
+  return SubmitRecord(flags, ToRecordJson(spec), what);
+}
+
 // The command groups of the online commands; AddClientCommands (cli.h)
 // adds them all, after the log group so that `qtrace log` gains the online
 // log commands.
@@ -73,6 +97,7 @@ void AddAdminCommands(CLI::App& app);   // admin_commands.cc: init, keygen
 void AddRecordCommands(CLI::App& app);  // record_commands.cc
 void AddQueryCommands(CLI::App& app);   // query_commands.cc: get, find, trace, log ...
 void AddImportCommands(CLI::App& app);  // import_command.cc: sign, import
+void AddRecallCommands(CLI::App& app);  // recall_commands.cc: recall ...
 
 }  // namespace qtrace::cli
 

@@ -536,6 +536,15 @@ StatusOr<RecordReceipt> Client::PostInspection(const InspectionSpec& s) { return
 StatusOr<RecordReceipt> Client::PublishRuleParameters(const RuleParametersSpec& s) {
   return SubmitSpec(s);
 }
+StatusOr<RecordReceipt> Client::OrderRecall(const RecallOrderSpec& s) { return SubmitSpec(s); }
+StatusOr<RecordReceipt> Client::AcknowledgeRecall(const RecallAckSpec& s) { return SubmitSpec(s); }
+StatusOr<RecordReceipt> Client::ReportRecallProgress(const RecallProgressSpec& s) {
+  return SubmitSpec(s);
+}
+StatusOr<RecordReceipt> Client::TransitionRecall(const RecallTransitionSpec& s) {
+  return SubmitSpec(s);
+}
+StatusOr<RecordReceipt> Client::WidenRecall(const RecallWidenSpec& s) { return SubmitSpec(s); }
 
 namespace {
 
@@ -875,6 +884,195 @@ StatusOr<uint64_t> Client::LogSize() {
   QT_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", "/healthz"));
   QT_ASSIGN_OR_RETURN(json::object o, ParseObject(r.body));
   return U64(o, "log_size");
+}
+
+// ---- recalls ------------------------------------------------------------------------------
+
+namespace {
+
+double Num(const json::object& o, std::string_view k) {
+  const json::value* v = Field(o, k);
+  if (v == nullptr) return 0;
+  if (v->is_double()) return v->as_double();
+  if (v->is_int64()) return static_cast<double>(v->as_int64());
+  if (v->is_uint64()) return static_cast<double>(v->as_uint64());
+  return 0;
+}
+
+const json::array* Array(const json::object& o, std::string_view k) {
+  const json::value* v = Field(o, k);
+  return v && v->is_array() ? &v->as_array() : nullptr;
+}
+
+template <typename F>
+void EachObject(const json::object& o, std::string_view k, F&& f) {
+  if (const json::array* a = Array(o, k)) {
+    for (const auto& x : *a) {
+      if (x.is_object()) f(x.as_object());
+    }
+  }
+}
+
+Status CheckRecallId(std::string_view id) {
+  if (id.empty()) return InvalidArgument("a recall id is required", "bad_recall_id");
+  return Status::Ok();
+}
+
+RecallSummary SummaryFromJson(const json::object& o) {
+  RecallSummary r;
+  r.recall_id = Str(o, "recall_id");
+  r.sector = Str(o, "sector");
+  r.level = Str(o, "level");
+  r.state = Str(o, "state");
+  r.responsible = Str(o, "responsible");
+  r.decided_at = Str(o, "decided_at");
+  r.lots = U64(o, "lots");
+  r.parties = U64(o, "parties");
+  EachObject(o, "overdue", [&](const json::object& x) {
+    r.overdue.push_back({Str(x, "party"), Str(x, "what"), Str(x, "due")});
+  });
+  return r;
+}
+
+}  // namespace
+
+StatusOr<RecallView> Client::GetRecall(std::string_view id) {
+  QT_RETURN_IF_ERROR(CheckRecallId(id));
+  QT_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", "/v1/recalls/" + UrlEncode(id), {}, {}, true));
+  QT_ASSIGN_OR_RETURN(json::object o, ParseObject(r.body));
+  RecallView v;
+  v.recall_id = Str(o, "recall_id");
+  v.sector = Str(o, "sector");
+  v.level = Str(o, "level");
+  v.hazard = Str(o, "hazard");
+  v.reason = Str(o, "reason");
+  v.state = Str(o, "state");
+  v.depth = Str(o, "depth");
+  v.responsible = Str(o, "responsible");
+  v.ordered_by = Str(o, "ordered_by");
+  v.decided_at = Str(o, "decided_at");
+  v.risk_known_at = Str(o, "risk_known_at");
+  v.log_index = U64(o, "log_index");
+  if (const json::value* sc = Field(o, "scope"); sc && sc->is_object()) {
+    const json::object& so = sc->as_object();
+    v.scope_as_of = U64(so, "as_of");
+    v.scope_digest = Str(so, "digest");
+    v.scope_lots = Strings(so, "lots");
+    v.scope_serials = Strings(so, "serials");
+  }
+  EachObject(o, "parties", [&](const json::object& x) {
+    RecallPartyView p;
+    p.party = Str(x, "party");
+    p.notified = Bool(x, "notified");
+    p.notified_at = Str(x, "notified_at");
+    p.ack_due = Str(x, "ack_due");
+    p.acknowledged = Bool(x, "acknowledged");
+    p.acknowledged_at = Str(x, "acknowledged_at");
+    p.on_time = Bool(x, "on_time");
+    p.overdue = Strings(x, "overdue");
+    p.last_report_at = Str(x, "last_report_at");
+    p.evidence = Strings(x, "evidence");
+    v.parties.push_back(std::move(p));
+  });
+  if (const json::value* e = Field(o, "effectiveness"); e && e->is_object()) {
+    const json::object& eo = e->as_object();
+    EachObject(eo, "by_holder", [&](const json::object& x) {
+      v.holders.push_back({Str(x, "party"), Str(x, "lot"), Str(x, "distributed"),
+                           Str(x, "recovered"), Str(x, "destroyed"), Str(x, "consumed"),
+                           Str(x, "corrected"), Str(x, "unaccounted")});
+    });
+    v.notified_parties = U64(eo, "notified_parties");
+    v.acknowledged = U64(eo, "acknowledged");
+    v.acknowledged_on_time = U64(eo, "acknowledged_on_time");
+    v.accounted_share = Num(eo, "accounted_share");
+    v.acknowledged_share = Num(eo, "acknowledged_share");
+    v.on_time_share = Num(eo, "on_time_share");
+  }
+  v.json = std::move(r.body);
+  return v;
+}
+
+StatusOr<std::vector<RecallSummary>> Client::ListRecalls(bool include_closed) {
+  QT_ASSIGN_OR_RETURN(HttpResponse r,
+                      Call("GET", include_closed ? "/v1/recalls?state=all" : "/v1/recalls", {}, {},
+                           true));
+  QT_ASSIGN_OR_RETURN(json::object o, ParseObject(r.body));
+  std::vector<RecallSummary> out;
+  EachObject(o, "recalls", [&](const json::object& x) { out.push_back(SummaryFromJson(x)); });
+  return out;
+}
+
+StatusOr<std::vector<RecallSummary>> Client::ListOverdueRecalls() {
+  QT_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", "/v1/recalls/overdue", {}, {}, true));
+  QT_ASSIGN_OR_RETURN(json::object o, ParseObject(r.body));
+  std::vector<RecallSummary> out;
+  EachObject(o, "recalls", [&](const json::object& x) { out.push_back(SummaryFromJson(x)); });
+  return out;
+}
+
+StatusOr<std::string> Client::RecallScopeCsv(std::string_view id) {
+  QT_RETURN_IF_ERROR(CheckRecallId(id));
+  QT_ASSIGN_OR_RETURN(HttpResponse r,
+                      Call("GET", "/v1/recalls/" + UrlEncode(id) + "/scope?format=csv", {}, {}, true));
+  return std::move(r.body);
+}
+
+StatusOr<std::string> Client::RecomputeRecallScope(std::string_view id) {
+  QT_RETURN_IF_ERROR(CheckRecallId(id));
+  QT_ASSIGN_OR_RETURN(HttpResponse r,
+                      Call("GET", "/v1/recalls/" + UrlEncode(id) + "/recompute", {}, {}, true));
+  return std::move(r.body);
+}
+
+StatusOr<NoticePage> Client::Notices(std::string_view cursor, uint32_t limit) {
+  std::string target = "/v1/notices" + QueryString({{"limit", std::to_string(limit)},
+                                                    {"cursor", std::string(cursor)}});
+  QT_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", target, {}, {}, true));
+  QT_ASSIGN_OR_RETURN(json::object o, ParseObject(r.body));
+  NoticePage page;
+  EachObject(o, "notices", [&](const json::object& x) {
+    RecallNoticeView n;
+    n.recall_id = Str(x, "recall_id");
+    n.hazard = Str(x, "hazard");
+    n.level = Str(x, "level");
+    n.sector = Str(x, "sector");
+    n.responsible = Str(x, "responsible");
+    n.state = Str(x, "state");
+    n.ack_due = Str(x, "ack_due");
+    n.complete_due = Str(x, "complete_due");
+    n.acknowledged = Bool(x, "acknowledged");
+    n.notice_log_index = U64(x, "notice_log_index");
+    EachObject(x, "lots", [&](const json::object& l) {
+      n.lots.push_back({Str(l, "lot"), Str(l, "held"), Str(l, "received")});
+    });
+    page.notices.push_back(std::move(n));
+  });
+  page.next_cursor = Str(o, "next_cursor");
+  return page;
+}
+
+StatusOr<TraceBackResult> Client::TraceBack(const std::vector<std::string>& failed_lots) {
+  if (failed_lots.empty()) {
+    return InvalidArgument("trace-back needs at least one failed lot", "bad_request");
+  }
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const auto& l : failed_lots) params.emplace_back("lot", l);
+  QT_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", "/v1/traceback" + QueryString(params), {}, {}, true));
+  QT_ASSIGN_OR_RETURN(json::object o, ParseObject(r.body));
+  TraceBackResult t;
+  t.failed_lots = U64(o, "failed_lots");
+  EachObject(o, "candidates", [&](const json::object& x) {
+    TraceBackCandidate c;
+    c.lot = Str(x, "lot");
+    c.producer = Str(x, "producer");
+    c.explains = U64(x, "explains");
+    c.share = Num(x, "share");
+    c.nearest_depth = U64(x, "nearest_depth");
+    c.failed_lots = Strings(x, "failed_lots");
+    t.candidates.push_back(std::move(c));
+  });
+  t.json = std::move(r.body);
+  return t;
 }
 
 }  // namespace qtrace

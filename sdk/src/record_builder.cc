@@ -458,6 +458,91 @@ std::string ToRecordJson(const RuleParametersSpec& s) {
   return Finish(std::move(o), s.event_time, s.note);
 }
 
+namespace {
+
+json::object SeedJson(const RecallSeedSpec& s) {
+  json::object o;
+  PutStrings(o, "lots", s.lots);
+  PutStrings(o, "serials", s.serials);
+  PutStrings(o, "input_lots", s.input_lots);
+  if (!s.product_windows.empty()) {
+    json::array a;
+    for (const auto& w : s.product_windows) {
+      json::object x{{"product", w.product}, {"from", w.from}, {"to", w.to}};
+      Put(x, "site", w.site);
+      a.push_back(std::move(x));
+    }
+    o["product_windows"] = std::move(a);
+  }
+  if (!s.unit_windows.empty()) {
+    json::array a;
+    for (const auto& w : s.unit_windows) {
+      a.push_back(json::object{
+          {"owner", w.owner}, {"unit", w.unit}, {"start", w.start}, {"end", w.end}});
+    }
+    o["unit_windows"] = std::move(a);
+  }
+  return o;
+}
+
+}  // namespace
+
+std::string ToRecordJson(const RecallOrderSpec& s) {
+  json::object o = Start("recall");
+  o["recall_id"] = s.recall_id;
+  o["sector"] = s.sector;
+  o["level"] = s.level;
+  Put(o, "hazard", s.hazard);
+  Put(o, "reason", s.reason);
+  Put(o, "depth", s.depth);
+  o["responsible"] = s.responsible;
+  Put(o, "risk_known_at", s.risk_known_at);
+  o["seed"] = SeedJson(s.seed);
+  if (s.public_notice) o["public_notice"] = true;
+  return Finish(std::move(o), s.event_time, s.note);
+}
+
+std::string ToRecordJson(const RecallAckSpec& s) {
+  json::object o = Start("recall_ack");
+  o["recall_id"] = s.recall_id;
+  return Finish(std::move(o), s.event_time, s.note);
+}
+
+std::string ToRecordJson(const RecallProgressSpec& s) {
+  json::object o = Start("recall_progress");
+  o["recall_id"] = s.recall_id;
+  json::array items;
+  for (const auto& it : s.items) {
+    json::object x{{"lot", it.lot}};
+    Put(x, "recovered", it.recovered);
+    Put(x, "destroyed", it.destroyed);
+    Put(x, "consumed", it.consumed);
+    Put(x, "corrected", it.corrected);
+    items.push_back(std::move(x));
+  }
+  if (!items.empty()) o["items"] = std::move(items);
+  PutStrings(o, "evidence", s.evidence);
+  return Finish(std::move(o), s.event_time, s.note);
+}
+
+std::string ToRecordJson(const RecallTransitionSpec& s) {
+  json::object o = Start("recall_transition");
+  o["recall_id"] = s.recall_id;
+  o["to"] = s.to;
+  Put(o, "reason", s.reason);
+  PutStrings(o, "evidence", s.evidence);
+  Put(o, "outcome", s.outcome);
+  return Finish(std::move(o), s.event_time, s.note);
+}
+
+std::string ToRecordJson(const RecallWidenSpec& s) {
+  json::object o = Start("recall_widen");
+  o["recall_id"] = s.recall_id;
+  o["seed"] = SeedJson(s.seed);
+  Put(o, "reason", s.reason);
+  return Finish(std::move(o), s.event_time, s.note);
+}
+
 // ---- completing, mapping, signing ---------------------------------------------------------
 
 StatusOr<std::string> BuildRecordPayload(std::string_view record_json, std::string_view party,

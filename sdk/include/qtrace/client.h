@@ -230,6 +230,85 @@ struct ConsistencyProofView {
   std::vector<Hash256> proof{};
 };
 
+// ---- recalls --------------------------------------------------------------------------
+
+// One notified (or to-be-notified) party's workflow state.
+struct RecallPartyView {
+  std::string party{};
+  bool notified = false;
+  std::string notified_at{}, ack_due{};
+  bool acknowledged = false;
+  std::string acknowledged_at{};
+  bool on_time = false;                // acknowledged by ack_due
+  std::vector<std::string> overdue{};  // acknowledgement, progress_report, completion
+  std::string last_report_at{};
+  std::vector<std::string> evidence{};
+};
+
+// Effectiveness per holder and lot: distributed = recovered + destroyed +
+// consumed + corrected + unaccounted (quantities as "12 KGM").
+struct RecallHolderView {
+  std::string party{}, lot{};
+  std::string distributed, recovered, destroyed, consumed, corrected, unaccounted;
+};
+
+struct RecallView {
+  std::string recall_id{}, sector{}, level{}, hazard{}, reason{}, state{}, depth{};
+  std::string responsible{}, ordered_by{}, decided_at{}, risk_known_at{};
+  uint64_t log_index = 0;
+  uint64_t scope_as_of = 0;     // the log index the scope was computed at
+  std::string scope_digest{};   // hex SHA-256 of the canonical scope
+  std::vector<std::string> scope_lots{}, scope_serials{};
+  std::vector<RecallPartyView> parties{};  // a notified party sees only itself
+  std::vector<RecallHolderView> holders{};
+  uint64_t notified_parties = 0, acknowledged = 0, acknowledged_on_time = 0;
+  double accounted_share = 0, acknowledged_share = 0, on_time_share = 0;
+  std::string json{};
+};
+
+struct RecallOverdueItem {
+  std::string party{}, what{}, due{};
+};
+
+struct RecallSummary {
+  std::string recall_id{}, sector{}, level{}, state{}, responsible{}, decided_at{};
+  uint64_t lots = 0, parties = 0;
+  std::vector<RecallOverdueItem> overdue{};  // ListOverdueRecalls only
+};
+
+struct RecallNoticeLotView {
+  std::string lot{}, held{}, received{};
+};
+
+// A notice in the caller's inbox.
+struct RecallNoticeView {
+  std::string recall_id{}, hazard{}, level{}, sector{}, responsible{}, state{};
+  std::string ack_due{}, complete_due{};
+  bool acknowledged = false;
+  uint64_t notice_log_index = 0;
+  std::vector<RecallNoticeLotView> lots{};
+};
+
+struct NoticePage {
+  std::vector<RecallNoticeView> notices{};
+  std::string next_cursor{};
+};
+
+// An upstream lot shared by failed lots, ranked by how many it explains.
+struct TraceBackCandidate {
+  std::string lot{}, producer{};
+  uint64_t explains = 0;
+  double share = 0;
+  uint64_t nearest_depth = 0;
+  std::vector<std::string> failed_lots{};
+};
+
+struct TraceBackResult {
+  uint64_t failed_lots = 0;
+  std::vector<TraceBackCandidate> candidates{};
+  std::string json{};
+};
+
 class Client {
  public:
   // `server` is "http://host:port", "host:port" or "host" (port 8420).
@@ -280,6 +359,13 @@ class Client {
   StatusOr<RecordReceipt> ChangeCertificateStatus(const CertificateStatusSpec& spec);
   StatusOr<RecordReceipt> PostInspection(const InspectionSpec& spec);
   StatusOr<RecordReceipt> PublishRuleParameters(const RuleParametersSpec& spec);
+  // Recalls: ordering is for regulators, or an enterprise for its own lots;
+  // widening and closing for regulators (403 otherwise).
+  StatusOr<RecordReceipt> OrderRecall(const RecallOrderSpec& spec);
+  StatusOr<RecordReceipt> AcknowledgeRecall(const RecallAckSpec& spec);
+  StatusOr<RecordReceipt> ReportRecallProgress(const RecallProgressSpec& spec);
+  StatusOr<RecordReceipt> TransitionRecall(const RecallTransitionSpec& spec);
+  StatusOr<RecordReceipt> WidenRecall(const RecallWidenSpec& spec);
 
   // ---- writing: any record ----------------------------------------------------------
   // Builds and signs a readable JSON record (party and event_time filled in
@@ -298,6 +384,21 @@ class Client {
 
   // ---- reading (signed by the client's key) ---------------------------------------------
   StatusOr<LotState> GetLot(std::string_view lot_ref);
+  // A recall's status, scope, per-party progress and effectiveness.
+  StatusOr<RecallView> GetRecall(std::string_view recall_id);
+  // Recalls visible to the caller: open ones, or all with include_closed.
+  StatusOr<std::vector<RecallSummary>> ListRecalls(bool include_closed = false);
+  // Open recalls with a missed deadline, and what is overdue for whom.
+  StatusOr<std::vector<RecallSummary>> ListOverdueRecalls();
+  // The scope as CSV: one row per lot and holder with quantities.
+  StatusOr<std::string> RecallScopeCsv(std::string_view recall_id);
+  // Recomputes the scope as of the log index it was computed at; the answer
+  // says whether the digest matches the stored one.
+  StatusOr<std::string> RecomputeRecallScope(std::string_view recall_id);
+  // The caller's inbox of recall notices, newest first.
+  StatusOr<NoticePage> Notices(std::string_view cursor = {}, uint32_t limit = 100);
+  // Upstream lots shared by `failed_lots` (regulators).
+  StatusOr<TraceBackResult> TraceBack(const std::vector<std::string>& failed_lots);
   StatusOr<LotPage> FindLots(const LotQuery& query);
   // Follows next_cursor to the end; `each` is called per lot, in order, and
   // may stop the walk by returning false.

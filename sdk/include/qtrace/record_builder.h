@@ -298,6 +298,84 @@ struct RuleParametersSpec {
   std::string event_time{}, note{};
 };
 
+// ---- recalls ---------------------------------------------------------------------
+
+// Lots of a product made (at a site) within [from, to].
+struct ProductWindowSpec {
+  std::string product{};  // "gtin:069...", "local:..."
+  std::string site{};     // empty = any site
+  std::string from{}, to{};
+};
+
+// Everything made on a party's unit within [start, end].
+struct UnitWindowSpec {
+  std::string owner{}, unit{};
+  std::string start{}, end{};
+};
+
+// What a recall starts from; at least one list is non-empty.
+struct RecallSeedSpec {
+  std::vector<std::string> lots{};        // the lots themselves
+  std::vector<std::string> serials{};     // serial-level scope (pack codes)
+  std::vector<std::string> input_lots{};  // every output whose lineage contains them
+  std::vector<ProductWindowSpec> product_windows{};
+  std::vector<UnitWindowSpec> unit_windows{};
+  bool empty() const {
+    return lots.empty() && serials.empty() && input_lots.empty() && product_windows.empty() &&
+           unit_windows.empty();
+  }
+};
+
+// A regulator orders a recall, or an enterprise starts one for its own lots.
+struct RecallOrderSpec {
+  std::string recall_id{};
+  std::string sector{};  // whose levels and deadlines apply
+  std::string level{};   // "1"/"2"/"3", "I"/"II"/"III", ... as the sector names them
+  std::string hazard{}, reason{};
+  std::string depth{};        // wholesale, retail, consumer (default consumer)
+  std::string responsible{};  // the party that runs it (producer, MAH)
+  std::string risk_known_at{};
+  RecallSeedSpec seed{};
+  bool public_notice = false;
+  std::string event_time{}, note{};
+};
+
+struct RecallAckSpec {
+  std::string recall_id{};
+  std::string event_time{}, note{};
+};
+
+// Cumulative per lot: what the reporting party recovered, destroyed, ...
+struct RecallProgressItemSpec {
+  std::string lot{};
+  std::string recovered{}, destroyed{}, consumed{}, corrected{};  // "12 KGM"; empty = none
+};
+
+struct RecallProgressSpec {
+  std::string recall_id{};
+  std::vector<RecallProgressItemSpec> items{};
+  std::vector<std::string> evidence{};  // disposal certificates, photos...
+  std::string event_time{}, note{};
+};
+
+// A workflow step: completed_by_firm, under_review, closed, no_recall, ...
+struct RecallTransitionSpec {
+  std::string recall_id{};
+  std::string to{};
+  std::string reason{};
+  std::vector<std::string> evidence{};
+  std::string outcome{};
+  std::string event_time{}, note{};
+};
+
+// A regulator widens a recall with more seeds; new holders are notified.
+struct RecallWidenSpec {
+  std::string recall_id{};
+  RecallSeedSpec seed{};
+  std::string reason{};
+  std::string event_time{}, note{};
+};
+
 // The readable JSON record (record_json.h) for each struct: "type" and the
 // body fields, plus "event_time" and "note" when set. "party" is left out;
 // RecordSigner fills it.
@@ -321,6 +399,11 @@ std::string ToRecordJson(const CertificateSpec& spec);
 std::string ToRecordJson(const CertificateStatusSpec& spec);
 std::string ToRecordJson(const InspectionSpec& spec);
 std::string ToRecordJson(const RuleParametersSpec& spec);
+std::string ToRecordJson(const RecallOrderSpec& spec);
+std::string ToRecordJson(const RecallAckSpec& spec);
+std::string ToRecordJson(const RecallProgressSpec& spec);
+std::string ToRecordJson(const RecallTransitionSpec& spec);
+std::string ToRecordJson(const RecallWidenSpec& spec);
 
 // Completes a readable JSON record and maps it: sets "party" to `party` when
 // the record has none (an empty `party` sets nothing), and "event_time" to
