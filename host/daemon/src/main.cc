@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 #include <mutex>
+#include <atomic>
 #include <condition_variable>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -26,6 +27,7 @@
 #include "qtrace/host/metrics.h"
 #include "qtrace/host/plugin_registry.h"
 #include "qtrace/host/server.h"
+#include "qtrace/host/webhooks.h"
 
 namespace {
 
@@ -49,6 +51,36 @@ struct Config {
   bool init = false;
   std::string origin = "qtrace.local/log";
   int recall_monitor_s = 60;  // how often recall deadlines are checked
+  // Tests and recall drills only: a file holding a number of seconds the
+  // host clock runs ahead of the system clock, re-read every 100 ms.
+  std::string clock_offset_file;
+};
+
+// The host clock of a drill: the system clock plus an offset an operator
+// (or a test) moves by rewriting a file, so deadlines can be crossed
+// without waiting days. Record times, checkpoint times and the request
+// signing window all follow it, so the story stays consistent.
+class OffsetFileClock final : public Clock {
+ public:
+  explicit OffsetFileClock(std::string path) : path_(std::move(path)) { Reload(); }
+  int64_t NowMicros() const override {
+    return SystemClock::Default()->NowMicros() + offset_us_.load(std::memory_order_relaxed);
+  }
+  // Keeps the last good offset when the file is missing or unreadable.
+  void Reload() {
+    std::ifstream in(path_);
+    double seconds = 0;
+    if (in >> seconds) {
+      int64_t us = static_cast<int64_t>(seconds * 1e6);
+      if (offset_us_.exchange(us) != us) {
+        spdlog::warn("host clock offset is now {:.0f} s ({})", seconds, path_);
+      }
+    }
+  }
+
+ private:
+  std::string path_;
+  std::atomic<int64_t> offset_us_{0};
 };
 
 // Reads a JSON config; unknown keys are an error so typos do not pass silently.
@@ -90,6 +122,7 @@ Status LoadConfig(const std::string& path, Config* c) {
     else if (k == "read_timeout_s") s = num(&c->read_timeout_s);
     else if (k == "idle_timeout_s") s = num(&c->idle_timeout_s);
     else if (k == "recall_monitor_s") s = num(&c->recall_monitor_s);
+    else if (k == "clock_offset_file") s = str(&c->clock_offset_file);
     else s = InvalidArgument(path + ": unknown setting '" + k + "'", "bad_config");
     QT_RETURN_IF_ERROR(s);
   }
@@ -147,6 +180,12 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
   app.add_flag("--init", cfg.init, "create the data dir (keys, store, genesis) if it does not exist");
   app.add_option("--origin", cfg.origin, "log origin for --init (default qtrace.local/log)");
+  std::optional<int> recall_monitor_s;
+  std::optional<std::string> clock_offset_file;
+  app.add_option("--recall-monitor-s", recall_monitor_s,
+                 "seconds between recall deadline checks (default 60)");
+  app.add_option("--clock-offset-file", clock_offset_file,
+                 "tests and recall drills only: file with the seconds the host clock runs ahead");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -171,6 +210,8 @@ int main(int argc, char** argv) {
   if (verify_threads) cfg.verify_threads = *verify_threads;
   if (max_body) cfg.max_body_bytes = *max_body;
   if (max_pending) cfg.max_pending_records = *max_pending;
+  if (recall_monitor_s) cfg.recall_monitor_s = *recall_monitor_s;
+  if (clock_offset_file) cfg.clock_offset_file = *clock_offset_file;
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
 
   ServerOptions so;
@@ -215,8 +256,16 @@ int main(int argc, char** argv) {
   } else if (!cfg.plugin_allowlist.empty()) {
     return Fail(InvalidArgument("plugin_allowlist is set but plugin_dir is not", "bad_config"));
   }
+  std::unique_ptr<OffsetFileClock> drill_clock;
+  const Clock* clock = SystemClock::Default();
+  if (!cfg.clock_offset_file.empty()) {
+    drill_clock = std::make_unique<OffsetFileClock>(cfg.clock_offset_file);
+    clock = drill_clock.get();
+    spdlog::warn("the host clock follows {} (tests and drills only)", cfg.clock_offset_file);
+  }
   LedgerOptions lo;
   lo.data_dir = cfg.data_dir;
+  lo.clock = clock;
   lo.policy = plugins.get();
   lo.verify_threads = cfg.verify_threads;
   lo.max_pending_records = cfg.max_pending_records;
@@ -226,10 +275,19 @@ int main(int argc, char** argv) {
     plugins->SetEntryLoader([l = ledger->get()](uint64_t index) { return l->EntryAt(index); });
   }
 
+  // Recall notices pushed to the parties' webhooks (host-signed, retried).
+  auto host_key = PrivateKey::LoadPem(DataDirLayout(cfg.data_dir).host_key());
+  if (!host_key.ok()) return Fail(host_key.status().WithPrefix("webhooks: host key"));
+  WebhookOptions wo;
+  wo.cursor_file = cfg.data_dir + "/webhooks.cursor";
+  WebhookDispatcher webhooks(ledger->get(), std::move(*host_key), wo);
+  webhooks.Start();
+
   Metrics metrics;
   ApiOptions ao;
   ao.max_body_bytes = cfg.max_body_bytes;
   ao.plugins = plugins.get();
+  ao.clock = clock;
   std::unique_ptr<Server> server;
   Server* server_ptr = nullptr;
   ao.post_work = [&server_ptr](std::function<void()> f) { server_ptr->PostWork(std::move(f)); };
@@ -259,8 +317,14 @@ int main(int argc, char** argv) {
   bool monitor_stop = false;
   std::thread monitor([&] {
     std::unique_lock lock(monitor_mu);
-    while (!monitor_cv.wait_for(lock, std::chrono::seconds(std::max(1, cfg.recall_monitor_s)),
-                                [&] { return monitor_stop; })) {
+    auto next_check = std::chrono::steady_clock::now();
+    // Wakes every 100 ms only when a drill clock must be re-read.
+    auto tick = drill_clock ? std::chrono::milliseconds(100)
+                            : std::chrono::milliseconds(1000 * std::max(1, cfg.recall_monitor_s));
+    while (!monitor_cv.wait_for(lock, tick, [&] { return monitor_stop; })) {
+      if (drill_clock) drill_clock->Reload();
+      if (std::chrono::steady_clock::now() < next_check) continue;
+      next_check = std::chrono::steady_clock::now() + std::chrono::seconds(std::max(1, cfg.recall_monitor_s));
       lock.unlock();
       auto marked = (*ledger)->CheckRecallDeadlines();
       if (!marked.ok()) {
@@ -280,6 +344,7 @@ int main(int argc, char** argv) {
   }
   monitor_cv.notify_all();
   monitor.join();
+  webhooks.Stop();
   spdlog::info("signal {}: stopping (finishing requests in flight)", sig);
   server->Stop();
   server.reset();
