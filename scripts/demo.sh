@@ -25,7 +25,10 @@ export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
 # qtraced runs with the four sector plugins (plugins/*), built as real .so files.
 demo_targets=(qtraced qtrace qtrace_sector_plugins)
-qtraced_flags=(--plugin-dir "$root/$build/plugins/modules")
+# The recall runs as a drill: the host clock can be moved forward
+# (--clock-offset-file) to cross a deadline without waiting a day.
+qtraced_flags=(--plugin-dir "$root/$build/plugins/modules" --clock-offset-file "$root/${DEMO_DIR:-var/demo}/clock-offset"
+  --recall-monitor-s 1)
 ninja -C "$build" ${JOBS:+-j "$JOBS"} "${demo_targets[@]}" >/dev/null
 build_ms=$(elapsed "$t0")
 t1=$(date +%s%N)
@@ -36,6 +39,7 @@ var=${DEMO_DIR:-var/demo}
 keys="$var/parties"
 rm -rf "$var"
 mkdir -p "$keys" "$var/receipts"
+echo 0 >"$var/clock-offset"
 
 # ---- how the story is told -------------------------------------------------------
 section() { printf '\n== %s ==\n' "$*"; }
@@ -179,16 +183,9 @@ for lot in local:mitten-crab/P1-0920 local:mitten-crab/P2-0920 local:mitten-crab
 done
 say "  (checked: local:mitten-crab/P1-0920, P2-0920, P4-0920 and local:wuchang-bream/WB-0915 are absent)"
 
-# HOOK(lead, recall engine): the recall goes here — the regulator orders a
-# level-1 food recall seeded at local:crab-feed/F-2406 (qtrace submit of a
-# "recall" record, or the recall commands), then: the scope and its
-# checkpoint, notices to every holder, the supermarkets' acknowledgements,
-# the restaurant chain overdue, recovered/destroyed quantities, a refused
-# shipment of a recalled lot, the effectiveness table, closure.
-recall() { :; }
-recall
+source scripts/demo/recall.sh
 
-section "10. Supermarket B checks its receipt offline, with nothing but public keys"
+section "16. Supermarket B checks its receipt offline, with nothing but public keys"
 say "receipt $var/receipts/super-b-DN-P-02.tlog (super-b's record of receiving RB-02):"
 "$QT" verify "$var/receipts/super-b-DN-P-02.tlog" --host-key "$var/keys/host.pub" \
   --signer-key "$keys/super-b.pub" | sed 's/^/     /'

@@ -35,7 +35,27 @@ void AddConnectionFlags(CLI::App* c, ConnectionFlags* f, KeyUse key) {
   c->add_option("--retries", f->retries, "retries on connection failures, 429 and 503")
       ->capture_default_str();
   c->add_option("--timeout", f->timeout_s, "seconds per attempt")->capture_default_str();
+  c->add_option("--clock-offset", f->clock_offset_s,
+                "recall drills only: seconds this command's clock runs ahead (match qtraced "
+                "--clock-offset-file)")
+      ->envname("QTRACE_CLOCK_OFFSET_S");
 }
+
+namespace {
+
+// The clock of a recall drill: the system clock plus a fixed offset.
+class DrillClock final : public Clock {
+ public:
+  explicit DrillClock(int64_t offset_us) : offset_us_(offset_us) {}
+  int64_t NowMicros() const override {
+    return SystemClock::Default()->NowMicros() + offset_us_;
+  }
+
+ private:
+  int64_t offset_us_;
+};
+
+}  // namespace
 
 std::optional<CommandResult> MakeClient(const ConnectionFlags& f, KeyUse key_use,
                                         std::unique_ptr<Client>* out) {
@@ -49,6 +69,11 @@ std::optional<CommandResult> MakeClient(const ConnectionFlags& f, KeyUse key_use
   }
   ClientOptions o;
   o.party = f.party;
+  if (f.clock_offset_s != 0) {
+    // Lives as long as the process, like the client that points to it.
+    static DrillClock* drill = new DrillClock(static_cast<int64_t>(f.clock_offset_s * 1e6));
+    o.clock = drill;
+  }
   o.max_attempts = std::max(1, f.retries + 1);
   if (!(f.timeout_s > 0)) return UsageError("--timeout must be positive");
   o.timeout = std::chrono::milliseconds(static_cast<int64_t>(std::ceil(f.timeout_s * 1000)));

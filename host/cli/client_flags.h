@@ -14,6 +14,9 @@
 //   --party ID     QTRACE_PARTY    the stating party (default: looked up from the key)
 //   --host-key PEM QTRACE_HOST_KEY verify every receipt offline with this host key
 //   --json                          machine output
+//   --clock-offset S QTRACE_CLOCK_OFFSET_S  recall drills only: run the
+//                  command's clock S seconds ahead, like qtraced's
+//                  --clock-offset-file, so signed requests stay in its window
 //
 // Thread-safety: single-threaded, like main().
 #ifndef QTRACE_HOST_CLI_CLIENT_FLAGS_H_
@@ -38,6 +41,7 @@ struct ConnectionFlags {
   bool json = false;
   int retries = 4;
   double timeout_s = 30;
+  double clock_offset_s = 0;  // recall drills: this command's clock runs ahead
 };
 
 enum class KeyUse { kNone, kOptional, kRequired };
