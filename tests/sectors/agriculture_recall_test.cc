@@ -1,0 +1,268 @@
+// Recalls of the agriculture sector in a real qtraced with the sector
+// plugins: the agriculture plugin's plan (food recall levels, deadlines,
+// scope rules) drives the host's scope over the lineage. Scenario 1(e)2:
+// a tainted feed lot in pond P3 commingled by the collector into two mixed
+// lots, one processed into six SC lots; the scope is all and only the
+// implicated lots and parties.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "qtrace/crypto.h"
+#include "qtrace/encoding.h"
+#include "qtrace/host/ledger.h"
+#include "qtrace/http_client.h"
+#include "qtrace/record_json.h"
+#include "qtrace/request_auth.h"
+#include "qtrace/time.h"
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace qtrace {
+namespace {
+
+namespace json = boost::json;
+using testing::DaemonProcess;
+using testing::TempDir;
+
+constexpr char kFb[] = "application/x-flatbuffers";
+
+template <typename T>
+T Must(StatusOr<T> v) {
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  return std::move(v).value();
+}
+
+std::string At(const std::string& day, const std::string& time = "06:00:00") {
+  return day + "T" + time + "+08:00";
+}
+
+class AgricultureRecallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.Sub("data");
+    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
+    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
+    daemon_ = std::make_unique<DaemonProcess>(
+        QTRACED_PATH, data_, std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR});
+    Status s = daemon_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
+  }
+  void TearDown() override {
+    if (daemon_ && daemon_->running()) {
+      EXPECT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->Log();
+    }
+  }
+
+  HttpResponse Post(const std::string& party, const std::string& record_json,
+                    const std::string& event_time = At("2026-06-01", "08:00:00")) {
+    json::value v = json::parse(record_json);
+    auto& o = v.as_object();
+    if (!o.contains("party")) o["party"] = party;
+    if (!o.contains("event_time")) o["event_time"] = event_time;
+    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
+    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
+  }
+  void Ok(const std::string& party, const std::string& record_json,
+          const std::string& event_time = At("2026-06-01", "08:00:00")) {
+    auto r = Post(party, record_json, event_time);
+    ASSERT_EQ(r.status, 201) << record_json << "\n" << r.body;
+  }
+  json::value Get(const std::string& party, const std::string& target) {
+    int64_t now = SystemClock::Default()->NowMicros() / 1'000'000;
+    auto headers = SignRequest(keys_.at(party), "GET", target, "", now);
+    auto r = Must(http_->Request("GET", target, "", "", headers));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body);
+  }
+  void AddParty(const std::string& id, const std::string& role, const std::string& extra = "") {
+    keys_[id] = Must(PrivateKey::Generate());
+    std::string pub = Base64Encode(std::string_view(
+        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
+    Ok("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" + role +
+                             R"("],"keys":[")" + pub + R"("])" + (extra.empty() ? "" : "," + extra) +
+                             "}");
+  }
+  void Product(const std::string& owner, const std::string& ref) {
+    auto colon = ref.find(':');
+    Ok(owner, R"({"type":"product","scheme":")" + ref.substr(0, colon) + R"(","product_id":")" +
+                  ref.substr(colon + 1) + R"(","sector":"agriculture"})");
+  }
+  // A lot, its commitment certificate (when it needs one) and nothing else.
+  void Lot(const std::string& party, const std::string& lot, const std::string& quantity,
+           const std::string& day, const std::string& rest, bool commitment,
+           const std::string& sources = "") {
+    std::string code = lot.substr(lot.find('/') + 1);
+    Ok(party, R"({"type":"lot","lot":")" + lot + R"(","quantity":")" + quantity +
+                  R"(","production_time":")" + At(day) + R"(",)" + rest +
+                  (commitment ? R"(,"certificates":[{"cert_id":"HG-)" + code +
+                                    R"(","standard":"承诺达标合格证"}])"
+                              : "") +
+                  "}");
+    if (!commitment) return;
+    Ok(party, R"({"type":"certificate","cert_id":"HG-)" + code +
+                  R"(","kind":"commitment","standard":"承诺达标合格证","subject_lot":")" + lot +
+                  R"(","valid_from":")" + At(day) + R"(","valid_to":")" + At("2026-12-31") +
+                  R"(","attributes":{"basis":"self_test")" +
+                  (sources.empty() ? "" : R"(,"source_lots":")" + sources + R"(")") + "}}");
+  }
+  void Harvest(const std::string& code, const std::string& pond, const std::string& day) {
+    Lot("liangzi-coop", "local:mitten-crab/" + code, "800 KGM", day,
+        R"("units":[{"unit":")" + pond + R"(","time":")" + At(day) +
+            R"("}],"attributes":{"category":"aquatic"})",
+        true);
+  }
+  // A shipment and its receipt.
+  void Move(const std::string& from, const std::string& to, const std::string& id,
+            const std::string& lot, const std::string& quantity, const std::string& day) {
+    std::string items = R"([{"lot":")" + lot + R"(","quantity":")" + quantity + R"("}])";
+    Ok(from, R"({"type":"shipment","shipment_id":")" + id + R"(","to":")" + to +
+                 R"(","items":)" + items + "}",
+       At(day, "08:00:00"));
+    Ok(to, R"({"type":"receipt","from":")" + from + R"(","shipment_id":")" + id +
+               R"(","items":)" + items + "}",
+       At(day, "15:00:00"));
+  }
+  void Apply(const std::string& pond, const std::string& lot, const std::string& day) {
+    Ok("liangzi-coop", R"({"type":"unit_event","unit":")" + pond +
+                           R"(","kind":"input_applied","input":")" + lot +
+                           R"(","quantity":"100 KGM","start":")" + At(day, "07:00:00") + R"("})",
+       At(day, "07:00:00"));
+  }
+
+  // The aquatic chain of scenario 1(e)2.
+  void BuildChain() {
+    AddParty("ezhou-amr", "regulator");
+    for (const char* p : {"lakeside-feed", "liangzi-coop", "super-a", "super-b", "super-c",
+                          "lake-restaurants"}) {
+      AddParty(p, "enterprise");
+    }
+    AddParty("ezhou-aquatic", "enterprise",
+             R"("licences":[{"kind":"SC","number":"SC10942070300251",
+                 "valid_from":"2024-03-01T00:00:00+08:00","valid_to":"2029-03-01T00:00:00+08:00"}])");
+    Product("lakeside-feed", "local:crab-feed");
+    Product("liangzi-coop", "local:mitten-crab");
+    Product("ezhou-aquatic", "local:crab-mixed");
+    Product("ezhou-aquatic", "local:crab-fillet");
+    for (const char* p : {"P1", "P3", "P5"}) {
+      Ok("liangzi-coop", R"({"type":"unit","unit_id":")" + std::string(p) +
+                             R"(","kind":"pond","sector":"agriculture"})");
+    }
+    const std::string feed =
+        R"("attributes":{"input_kind":"feed","registration_no":"E-FEED-2024-0311"})";
+    Lot("lakeside-feed", "local:crab-feed/F-2405", "2 TNE", "2026-04-18", feed, false);
+    Lot("lakeside-feed", "local:crab-feed/F-2406", "2 TNE", "2026-04-20", feed, false);
+    Move("lakeside-feed", "liangzi-coop", "DN-F-1", "local:crab-feed/F-2405", "1 TNE", "2026-04-25");
+    Move("lakeside-feed", "liangzi-coop", "DN-F-2", "local:crab-feed/F-2406", "1 TNE", "2026-04-25");
+
+    // P3 is harvested once before the tainted feed goes in (excluded), then fed.
+    Harvest("P3-0501", "P3", "2026-05-01");
+    Apply("P1", "local:crab-feed/F-2405", "2026-05-02");
+    Apply("P5", "local:crab-feed/F-2405", "2026-05-02");
+    Apply("P3", "local:crab-feed/F-2406", "2026-05-03");
+    for (const char* p : {"P1", "P3", "P5"}) Harvest(std::string(p) + "-0920", p, "2026-09-20");
+    Harvest("P1-0921", "P1", "2026-09-21");
+    Harvest("P5-0921", "P5", "2026-09-21");
+    // Unmixed lots go straight to retail.
+    Move("liangzi-coop", "super-c", "DN-C-1", "local:mitten-crab/P1-0921", "800 KGM", "2026-09-21");
+    Move("liangzi-coop", "super-c", "DN-C-2", "local:mitten-crab/P5-0921", "800 KGM", "2026-09-21");
+    Move("liangzi-coop", "super-c", "DN-C-3", "local:mitten-crab/P3-0501", "800 KGM", "2026-09-21");
+    for (const char* p : {"P1", "P3", "P5"}) {
+      std::string lot = "local:mitten-crab/" + std::string(p) + "-0920";
+      Move("liangzi-coop", "ezhou-aquatic", "DN-A-" + std::string(p), lot, "800 KGM", "2026-09-21");
+    }
+    // The collector splits P3 between two mixed lots.
+    Lot("ezhou-aquatic", "local:crab-mixed/M-1", "1200 KGM", "2026-09-22",
+        R"("inputs":[{"lot":"local:mitten-crab/P3-0920","quantity":"400 KGM","kind":"merged_into"},
+                     {"lot":"local:mitten-crab/P1-0920","quantity":"800 KGM","kind":"merged_into"}])",
+        true, "local:mitten-crab/P3-0920,local:mitten-crab/P1-0920");
+    Lot("ezhou-aquatic", "local:crab-mixed/M-2", "1200 KGM", "2026-09-22",
+        R"("inputs":[{"lot":"local:mitten-crab/P3-0920","quantity":"400 KGM","kind":"merged_into"},
+                     {"lot":"local:mitten-crab/P5-0920","quantity":"800 KGM","kind":"merged_into"}])",
+        true, "local:mitten-crab/P3-0920,local:mitten-crab/P5-0920");
+    // M-1 becomes six SC lots of frozen fillets; M-2 goes to the restaurants.
+    for (int i = 1; i <= 6; ++i) {
+      std::string lot = "local:crab-fillet/FF-" + std::to_string(i);
+      Lot("ezhou-aquatic", lot, "150 KGM", "2026-09-23",
+          R"("inputs":[{"lot":"local:crab-mixed/M-1","quantity":"200 KGM","kind":"composed_of"}])",
+          false);
+      Move("ezhou-aquatic", i <= 3 ? "super-a" : "super-b", "DN-FF-" + std::to_string(i), lot,
+           "150 KGM", "2026-09-24");
+    }
+    Move("ezhou-aquatic", "lake-restaurants", "DN-M-2", "local:crab-mixed/M-2", "800 KGM",
+         "2026-09-24");
+  }
+
+  HttpResponse Order(const std::string& id, const std::string& level) {
+    return Post("ezhou-amr", R"({"type":"recall","recall_id":")" + id +
+                                 R"(","sector":"agriculture","level":")" + level +
+                                 R"(","hazard":"malachite green in pond P3","responsible":"lakeside-feed",
+        "risk_known_at":"2026-09-27T10:00:00+08:00","seed":{"input_lots":["local:crab-feed/F-2406"]},
+        "public_notice":true})",
+                At("2026-09-27", "12:00:00"));
+  }
+
+  TempDir dir_;
+  std::string data_;
+  std::map<std::string, PrivateKey> keys_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<HttpClient> http_;
+};
+
+TEST_F(AgricultureRecallTest, ATaintedPondsCommingledLotsAreRecalledAllAndOnly) {
+  BuildChain();
+  auto r = Order("RC-AG-1", "1");
+  ASSERT_EQ(r.status, 201) << r.body;
+  json::value st = Get("ezhou-amr", "/v1/recalls/RC-AG-1");
+
+  std::set<std::string> lots;
+  for (const auto& l : st.at("scope").at("lots").as_array()) lots.insert(std::string(l.as_string()));
+  std::set<std::string> expected = {"local:crab-feed/F-2406", "local:mitten-crab/P3-0920",
+                                    "local:crab-mixed/M-1", "local:crab-mixed/M-2"};
+  for (int i = 1; i <= 6; ++i) expected.insert("local:crab-fillet/FF-" + std::to_string(i));
+  // Completeness and precision: P3's harvest before the feed, the P1/P5
+  // unmixed lots, the other feed lot and the mixed lots' clean sources are out.
+  EXPECT_EQ(lots, expected);
+
+  std::set<std::string> parties;
+  for (const auto& p : st.at("parties").as_array()) {
+    if (p.at("notified").as_bool()) parties.insert(std::string(p.at("party").as_string()));
+  }
+  EXPECT_EQ(parties, (std::set<std::string>{"lakeside-feed", "liangzi-coop", "ezhou-aquatic",
+                                            "super-a", "super-b", "lake-restaurants"}));
+  EXPECT_EQ(parties.count("super-c"), 0u);
+
+  // The plan is the agriculture plugin's: level 1 = 24 h, 10 working days.
+  const auto& plan = st.at("plan").as_object();
+  EXPECT_EQ(plan.at("source").as_string(), "agriculture");
+  EXPECT_EQ(plan.at("rule_set").as_string(), "agriculture/2026.1");
+  EXPECT_EQ(plan.at("ack_due_hours").as_int64(), 24);
+  EXPECT_EQ(plan.at("report_every_hours").as_int64(), 24);
+  EXPECT_EQ(plan.at("complete_due_working_days").as_int64(), 10);
+  EXPECT_TRUE(st.at("public_notice").as_bool());
+}
+
+TEST_F(AgricultureRecallTest, FoodRecallLevelsSetTheDeadlines) {
+  BuildChain();
+  auto bad = Post("ezhou-amr", R"({"type":"recall","recall_id":"RC-AG-X","sector":"agriculture",
+      "level":"A","responsible":"lakeside-feed","seed":{"input_lots":["local:crab-feed/F-2406"]}})",
+                  At("2026-09-27", "12:00:00"));
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(json::parse(bad.body).at("reason").as_string(), "recall_level_unknown") << bad.body;
+
+  // Level 3 (false labelling): 72 h, 30 working days.
+  ASSERT_EQ(Order("RC-AG-3", "3").status, 201);
+  json::value st = Get("ezhou-amr", "/v1/recalls/RC-AG-3");
+  const auto& plan = st.at("plan").as_object();
+  EXPECT_EQ(plan.at("ack_due_hours").as_int64(), 72);
+  EXPECT_EQ(plan.at("complete_due_working_days").as_int64(), 30);
+}
+
+}  // namespace
+}  // namespace qtrace
