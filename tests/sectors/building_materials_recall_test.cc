@@ -1,0 +1,272 @@
+// Building-materials recalls in a real qtraced with the sector plugins
+// (sector-rules.md 2(d), scenario 2(e)1): the plugin's plan for each level
+// (deadlines, in-situ assessment) and the scope the host computes with it —
+// all and only the implicated lots and parties.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "qtrace/crypto.h"
+#include "qtrace/encoding.h"
+#include "qtrace/host/ledger.h"
+#include "qtrace/http_client.h"
+#include "qtrace/record.h"
+#include "qtrace/record_json.h"
+#include "qtrace/request_auth.h"
+#include "qtrace/time.h"
+#include "testing/daemon_process.h"
+#include "testing/temp_dir.h"
+
+namespace qtrace {
+namespace {
+
+namespace json = boost::json;
+using testing::DaemonProcess;
+using testing::TempDir;
+
+constexpr char kFb[] = "application/x-flatbuffers";
+// The cement plant's XK licence, recorded without dates (open-ended).
+constexpr char kXk[] = R"("licences":[{"kind":"XK","number":"XK08-001-00931"}])";
+
+template <typename T>
+T Must(StatusOr<T> v) {
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  return std::move(v).value();
+}
+
+int64_t NowSeconds() { return SystemClock::Default()->NowMicros() / kMicrosPerSecond; }
+
+// Day `d` of the scenario at `hour`, +08:00 (day 1 = 1 October 2026).
+std::string Day(int d, int hour = 8) {
+  char buf[40];
+  int month = 10 + (d - 1) / 31, day = (d - 1) % 31 + 1;
+  std::snprintf(buf, sizeof buf, "2026-%02d-%02dT%02d:00:00+08:00", month, day, hour);
+  return buf;
+}
+
+class BuildingMaterialsRecallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.Sub("data");
+    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
+    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
+    daemon_ = std::make_unique<DaemonProcess>(
+        QTRACED_PATH, data_, std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR});
+    Status s = daemon_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
+  }
+  void TearDown() override {
+    if (daemon_ && daemon_->running()) EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
+  }
+
+  HttpResponse Post(const std::string& party, const std::string& record_json) {
+    json::value v = json::parse(record_json);
+    auto& o = v.as_object();
+    if (!o.contains("party")) o["party"] = party;
+    if (!o.contains("event_time")) o["event_time"] = Day(1);
+    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
+    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
+  }
+  void Ok(const std::string& party, const std::string& record_json) {
+    auto r = Post(party, record_json);
+    ASSERT_EQ(r.status, 201) << r.body << "\nrecord: " << record_json;
+  }
+  json::object Get(const std::string& party, const std::string& target) {
+    auto headers = SignRequest(keys_.at(party), "GET", target, "", NowSeconds());
+    auto r = Must(http_->Request("GET", target, "", "", headers));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body).as_object();
+  }
+  void AddParty(const std::string& id, const std::string& role, const std::string& extra = "") {
+    keys_[id] = Must(PrivateKey::Generate());
+    std::string pub = Base64Encode(std::string_view(
+        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
+    Ok("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" + role +
+                             R"("],"sectors":["building_materials"],"keys":[")" + pub + R"("])" +
+                             (extra.empty() ? "" : "," + extra) + "}");
+  }
+  void Product(const std::string& owner, const std::string& id, const std::string& unit) {
+    Ok(owner, R"({"type":"product","scheme":"local","product_id":")" + id +
+                  R"(","sector":"building_materials","name":")" + id +
+                  R"(","default_unit":")" + unit + R"("})");
+  }
+  void Cement(const std::string& lot, const std::string& produced) {
+    Ok("ezhou-cement", R"({"type":"lot","lot":"local:cement/)" + lot + R"(","quantity":"500 TNE",
+        "production_time":")" + produced + R"(","attributes":{"material":"cement",
+        "product_standard":"GB 175-2023","cement_type":"P·O","strength_grade":"42.5",
+        "xk_licence_no":"XK08-001-00931"}})");
+  }
+  void ShipAndReceive(const std::string& from, const std::string& to, const std::string& id,
+                      const std::string& lot, const std::string& qty, const std::string& at) {
+    std::string items = R"([{"lot":")" + lot + R"(","quantity":")" + qty + R"("}])";
+    Ok(from, R"({"type":"shipment","shipment_id":")" + id + R"(","to":")" + to +
+                 R"(","items":)" + items + R"(,"event_time":")" + at + R"("})");
+    Ok(to, R"({"type":"receipt","from":")" + from + R"(","shipment_id":")" + id +
+               R"(","items":)" + items + R"(,"event_time":")" + at + R"("})");
+  }
+  // A concrete lot drawn from silo S7 of plant 7 at `at`.
+  void SiloConcrete(const std::string& lot, const std::string& at) {
+    Ok("readymix-7", R"({"type":"lot","lot":"local:concrete-7/)" + lot + R"(","quantity":"60 MTQ",
+        "production_time":")" + at + R"(","units":[{"unit":"S7","time":")" + at + R"("}],
+        "attributes":{"material":"concrete","product_standard":"GB/T 14902-2012",
+        "strength_class":"C30"}})");
+  }
+  void Recall(const std::string& id, const std::string& level, const std::string& lot) {
+    Ok("ezhou-amr", R"({"type":"recall","recall_id":")" + id + R"(","sector":"building_materials",
+        "level":")" + level + R"(","hazard":"28-day compressive strength below grade",
+        "responsible":"ezhou-cement","seed":{"lots":[")" + lot + R"("]},
+        "event_time":")" + Day(30) + R"("})");
+  }
+  static std::set<std::string> Strings(const json::array& a) {
+    std::set<std::string> out;
+    for (const auto& v : a) out.insert(std::string(v.as_string()));
+    return out;
+  }
+  static std::set<std::string> Parties(const json::object& status) {
+    std::set<std::string> out;
+    for (const auto& p : status.at("parties").as_array()) {
+      out.insert(std::string(p.as_object().at("party").as_string()));
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  std::string data_;
+  std::map<std::string, PrivateKey> keys_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<HttpClient> http_;
+};
+
+// Scenario 2(e)1: batch B (P·O 42.5) is dispatched before its 28-day result
+// (the regulator allows early dispatch). Plant 7's silo S7 receives B on
+// day 3 and batch C on day 5 and is emptied on day 9; plant 2 mixes B
+// straight into its concrete. B fails at 28 days: a level A recall seeded
+// at B takes the concrete drawn from S7 on days 3-9, plant 2's B concrete
+// and the sites that received them — not plant 7's concrete of days 1-2 or
+// 10, not plant 2's concrete of batch C, not the sites that only got those.
+TEST_F(BuildingMaterialsRecallTest, CementStrengthFailureWithSiloCommingling) {
+  AddParty("ezhou-amr", "regulator");
+  AddParty("ezhou-cement", "enterprise", kXk);
+  AddParty("readymix-7", "enterprise");
+  AddParty("readymix-2", "enterprise");
+  for (const char* site : {"site-1", "site-2", "site-3", "site-4"}) AddParty(site, "enterprise");
+  Ok("ezhou-amr", R"({"type":"rule_parameters","sector":"building_materials",
+      "set_id":"bm-early-dispatch","params":{"ship_requires_28d_report":0}})");
+  Product("ezhou-cement", "cement", "TNE");
+  Product("readymix-7", "concrete-7", "MTQ");
+  Product("readymix-2", "concrete-2", "MTQ");
+
+  Cement("A", "2026-08-20T08:00:00+08:00");  // an earlier batch, released
+  Cement("B", Day(1));
+  Cement("C", Day(2));
+  ShipAndReceive("ezhou-cement", "readymix-7", "DN-A-7", "local:cement/A", "30 TNE", Day(1, 6));
+  ShipAndReceive("ezhou-cement", "readymix-7", "DN-B-7", "local:cement/B", "30 TNE", Day(3, 6));
+  ShipAndReceive("ezhou-cement", "readymix-7", "DN-C-7", "local:cement/C", "30 TNE", Day(5, 6));
+  ShipAndReceive("ezhou-cement", "readymix-2", "DN-B-2", "local:cement/B", "20 TNE", Day(3, 6));
+  ShipAndReceive("ezhou-cement", "readymix-2", "DN-C-2", "local:cement/C", "20 TNE", Day(5, 6));
+
+  // Plant 7: silo S7 holds A from day 1, B from day 3, C from day 5; emptied day 9.
+  Ok("readymix-7", R"({"type":"unit","unit_id":"S7","kind":"silo","site":"420703",
+      "sector":"building_materials"})");
+  auto fill = [&](const std::string& lot, int day) {
+    Ok("readymix-7", R"({"type":"unit_event","unit":"S7","kind":"input_applied",
+        "input":"local:cement/)" + lot + R"(","quantity":"30 TNE","start":")" + Day(day, 7) +
+                         R"(","event_time":")" + Day(day, 7) + R"("})");
+  };
+  fill("A", 1);
+  SiloConcrete("D1", Day(1, 10));
+  SiloConcrete("D2", Day(2, 10));
+  fill("B", 3);
+  SiloConcrete("D4", Day(4, 10));
+  fill("C", 5);
+  SiloConcrete("D6", Day(6, 10));
+  SiloConcrete("D8", Day(8, 10));
+  Ok("readymix-7", R"({"type":"unit_event","unit":"S7","kind":"emptied","start":")" + Day(9, 18) +
+                       R"(","event_time":")" + Day(9, 18) + R"("})");
+  SiloConcrete("D10", Day(10, 10));
+
+  // Plant 2 mixes cement straight into its concrete.
+  auto plant2 = [&](const std::string& lot, const std::string& cement, int day) {
+    Ok("readymix-2", R"({"type":"lot","lot":"local:concrete-2/)" + lot + R"(","quantity":"40 MTQ",
+        "production_time":")" + Day(day, 10) + R"(","inputs":[{"lot":"local:cement/)" + cement +
+                         R"(","quantity":"10 TNE"}],"attributes":{"material":"concrete",
+        "product_standard":"GB/T 14902-2012","strength_class":"C30"}})");
+  };
+  plant2("P2-B", "B", 4);
+  plant2("P2-C", "C", 6);
+
+  // Projects (terminal consignees).
+  ShipAndReceive("readymix-7", "site-1", "DN-D4", "local:concrete-7/D4", "60 MTQ", Day(4, 12));
+  ShipAndReceive("readymix-7", "site-2", "DN-D8", "local:concrete-7/D8", "60 MTQ", Day(8, 12));
+  ShipAndReceive("readymix-7", "site-3", "DN-D2", "local:concrete-7/D2", "60 MTQ", Day(2, 12));
+  ShipAndReceive("readymix-7", "site-3", "DN-D10", "local:concrete-7/D10", "60 MTQ", Day(10, 12));
+  ShipAndReceive("readymix-2", "site-2", "DN-P2-B", "local:concrete-2/P2-B", "40 MTQ", Day(4, 12));
+  ShipAndReceive("readymix-2", "site-4", "DN-P2-C", "local:concrete-2/P2-C", "40 MTQ", Day(6, 12));
+
+  // Day 29: B's 28-day result fails; the regulator orders a level A recall.
+  Ok("ezhou-cement", R"({"type":"certificate","cert_id":"R28-B","kind":"strength_report_28d",
+      "subject_lot":"local:cement/B","valid_from":")" + Day(29) + R"(",
+      "attributes":{"strength_28d_mpa":{"decimal":"38.2"},"result":"fail"}})");
+  Recall("BM-A-1", "A", "local:cement/B");
+
+  json::object st = Get("ezhou-amr", "/v1/recalls/BM-A-1");
+  EXPECT_EQ(st.at("level").as_string(), "A");
+  const json::object& plan = st.at("plan").as_object();
+  EXPECT_EQ(plan.at("source").as_string(), "building_materials");
+  EXPECT_EQ(plan.at("rule_set").as_string(), "building-materials/2026.1");
+  EXPECT_EQ(plan.at("ack_due_hours").to_number<int64_t>(), 24);
+  EXPECT_EQ(plan.at("report_every_hours").to_number<int64_t>(), 7 * 24);
+  EXPECT_EQ(plan.at("complete_due_working_days").to_number<int64_t>(), 15);
+  EXPECT_TRUE(plan.at("in_situ_assessment_required").as_bool());
+
+  EXPECT_EQ(Strings(st.at("scope").as_object().at("lots").as_array()),
+            (std::set<std::string>{"local:cement/B", "local:concrete-7/D4", "local:concrete-7/D6",
+                                   "local:concrete-7/D8", "local:concrete-2/P2-B"}))
+      << json::serialize(st.at("scope"));
+  EXPECT_EQ(Parties(st), (std::set<std::string>{"ezhou-cement", "readymix-7", "readymix-2",
+                                                "site-1", "site-2"}))
+      << json::serialize(st.at("parties"));
+}
+
+// Level C (marking / documentation): a wrong document on batch B does not
+// make the concrete made from it defective, so the scope stays at B and its
+// holders; the plan asks for no periodic report and no in-situ assessment.
+TEST_F(BuildingMaterialsRecallTest, AMarkingRecallDoesNotFollowComposition) {
+  AddParty("ezhou-amr", "regulator");
+  AddParty("ezhou-cement", "enterprise", kXk);
+  AddParty("readymix-2", "enterprise");
+  AddParty("site-1", "enterprise");
+  Product("ezhou-cement", "cement", "TNE");
+  Product("readymix-2", "concrete-2", "MTQ");
+  Cement("B", "2026-08-20T08:00:00+08:00");
+  Ok("ezhou-cement", R"({"type":"certificate","cert_id":"R28-B","kind":"strength_report_28d",
+      "subject_lot":"local:cement/B","valid_from":"2026-09-17T08:00:00+08:00",
+      "attributes":{"strength_28d_mpa":{"decimal":"47.0"},"result":"pass"}})");
+  ShipAndReceive("ezhou-cement", "readymix-2", "DN-B-2", "local:cement/B", "20 TNE", Day(3, 6));
+  Ok("readymix-2", R"({"type":"lot","lot":"local:concrete-2/P2-B","quantity":"40 MTQ",
+      "production_time":")" + Day(4, 10) + R"(","inputs":[{"lot":"local:cement/B",
+      "quantity":"10 TNE"}],"attributes":{"material":"concrete",
+      "product_standard":"GB/T 14902-2012","strength_class":"C30"}})");
+  ShipAndReceive("readymix-2", "site-1", "DN-P2-B", "local:concrete-2/P2-B", "40 MTQ", Day(4, 12));
+
+  Recall("BM-C-1", "C", "local:cement/B");
+  json::object st = Get("ezhou-amr", "/v1/recalls/BM-C-1");
+  const json::object& plan = st.at("plan").as_object();
+  EXPECT_EQ(plan.at("ack_due_hours").to_number<int64_t>(), 7 * 24);
+  EXPECT_EQ(plan.at("report_every_hours").to_number<int64_t>(), 0);
+  EXPECT_FALSE(plan.at("in_situ_assessment_required").as_bool());
+  EXPECT_EQ(Strings(st.at("scope").as_object().at("lots").as_array()),
+            (std::set<std::string>{"local:cement/B"}))
+      << json::serialize(st.at("scope"));
+  EXPECT_EQ(Parties(st), (std::set<std::string>{"ezhou-cement", "readymix-2"}))
+      << json::serialize(st.at("parties"));
+}
+
+}  // namespace
+}  // namespace qtrace
