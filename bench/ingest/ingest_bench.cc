@@ -9,13 +9,20 @@
 //   bench_ingest [--records=500000] [--warmup=50000] [--threads=2]
 //                [--batch=512] [--inflight=8] [--dir=PATH] [--plugin-dir=DIR]
 //
-// With --plugin-dir the ledger runs the sector plugins of DIR (through the
-// plugin registry, as qtraced does); the products get the first plugin's
-// first sector and the lots carry the attributes its Description marks as
-// required (a value inside each stated range), so the records pass. The
-// JSON line then gains "plugin_us": the average time per plugin-checked
-// record spent in plugin calls, including the host's Verifier of what they
-// return (the registry's counters over the timed phase).
+// With --plugin-dir the ledger runs every sector plugin of DIR (through the
+// plugin registry, as qtraced does; scripts/bench.sh ingest passes the
+// build's plugins/modules). Party p and its product belong to sector
+// p % (number of sectors), so the workload is spread evenly over all loaded
+// sectors. Lots carry what their sector's rules require: a hand-written set
+// for the four sectors shipped in plugins/ (feed lots, pharma API lots,
+// diamond segments from a sinter furnace run, cement lots with the maker's
+// XK licence), and for
+// any other sector the attributes its Description marks as required. Cement
+// is not shipped (a shipment needs its 28-day strength report, a record the
+// workload does not make). The JSON line then gains "plugin_us": the average
+// time per plugin-checked record spent in plugin calls, including the host's
+// Verifier of what they return (the registry's counters over the timed
+// phase).
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -139,20 +146,75 @@ std::string LotAttributes(const std::string* description) {
   return out;
 }
 
+// What the lots and parties of one sector carry so that its rules pass.
+struct SectorWorkload {
+  std::string sector;
+  std::string licences;    // party JSON "licences" array members
+  std::string attributes;  // lot JSON "attributes" object members
+  std::string unit_kind;   // each party registers unit U1 of this kind ("": none)
+  bool unit_run = false;   // ... and records one process run on it
+  bool ships = true;
+};
+
+// Every lot of a sector with a unit names its use of U1 (a sinter furnace
+// run; a time, for units such as ponds, without one).
+constexpr const char* kUnitRunStart = "2026-06-01T02:00:00Z";
+constexpr const char* kUnitRunEnd = "2026-06-01T06:00:00Z";
+
+SectorWorkload WorkloadFor(const std::string& sector, const std::string* description) {
+  SectorWorkload w{sector};
+  if (sector == "agriculture") {
+    // Feed lots from a registered feed mill (a harvest would need its
+    // commitment certificate, another record, before it could be shipped).
+    w.licences = R"({"kind":"feed","number":"E-FEED-2024-0311"})";
+    w.attributes = R"("input_kind":"feed","registration_no":"E-FEED-2024-0311",)"
+                   R"("crude_protein_pct":{"decimal":"42.0"})";
+  } else if (sector == "pharma") {
+    w.licences = R"({"kind":"drug_mfg","number":"HB20240017"})";
+    w.attributes =
+        R"("category":"api","mfg_licence_no":"HB20240017","cde_registration":"Y20240000317")";
+  } else if (sector == "diamond_tools") {
+    w.attributes = R"("product_type":"segment","bond":"M")";
+    w.unit_kind = "furnace";
+    w.unit_run = true;
+  } else if (sector == "building_materials") {
+    w.licences = R"({"kind":"XK","number":"XK08-001-00931"})";
+    w.attributes = R"("material":"cement","product_standard":"GB 175-2023","cement_type":"P·O",)"
+                   R"("strength_grade":"42.5","xk_licence_no":"(鄂)XK08-001-00931")";
+    w.ships = false;
+  } else {
+    w.attributes = LotAttributes(description);
+  }
+  return w;
+}
+
+std::string UnitUse(const SectorWorkload& w) {
+  if (w.unit_kind.empty()) return "";
+  if (w.unit_run) {
+    return std::string(R"("units":[{"unit":"U1","start":")") + kUnitRunStart +
+           R"(","end":")" + kUnitRunEnd + R"("}],)";
+  }
+  return std::string(R"("units":[{"unit":"U1","time":")") + kUnitRunEnd + R"("}],)";
+}
+
 // Signs record i of the synthetic workload: 3 of 4 are lot registrations by
 // party i % kParties; every 4th ships part of a lot registered much earlier
 // (beyond the submission window, so it is always sequenced before).
 SignedEnvelope MakeRecord(size_t i, const std::vector<PrivateKey>& keys, size_t back,
-                          const std::string& lot_attributes) {
+                          const std::vector<SectorWorkload>& sectors) {
   int p = static_cast<int>(i % kParties);
+  auto of = [&](int party) -> const SectorWorkload& { return sectors[party % sectors.size()]; };
   std::string json;
-  if (i % 4 == 3 && i > back + 8) {
-    size_t lot_i = (i - back) / 4 * 4;  // a lot registration (i % 4 == 0) well before
-    int owner = static_cast<int>(lot_i % kParties);
+  size_t lot_i = i > back + 8 ? (i - back) / 4 * 4 : 0;  // a lot registration well before
+  int owner = static_cast<int>(lot_i % kParties);
+  // Shipments go to a party of the same sector (kParties is a multiple of
+  // the number of sectors whenever it divides 64).
+  int to = (owner + static_cast<int>(sectors.size())) % kParties;
+  if (i % 4 == 3 && i > back + 8 && of(owner).ships) {
     p = owner;
     json = R"({"type":"shipment","party":")" + PartyId(owner) +
            R"(","event_time":"2026-06-01T09:00:00Z","shipment_id":"S)" + std::to_string(i) +
-           R"(","to":")" + PartyId((owner + 1) % kParties) +
+           R"(","to":")" + PartyId(to) +
            R"(","items":[{"lot":"local:p)" + std::to_string(owner) + "/L" +
            std::to_string(lot_i) + R"(","quantity":"1.5 KGM"}]})";
   } else {
@@ -160,7 +222,7 @@ SignedEnvelope MakeRecord(size_t i, const std::vector<PrivateKey>& keys, size_t 
            R"(","event_time":"2026-06-01T08:00:00Z","lot":"local:p)" + std::to_string(p) +
            "/L" + std::to_string(i) +
            R"(","quantity":"100 KGM","production_time":"2026-06-01T08:00:00Z",
-              "site":"420703","attributes":{)" + lot_attributes + "}}";
+              "site":"420703",)" + UnitUse(of(p)) + R"("attributes":{)" + of(p).attributes + "}}";
   }
   std::string payload = Must(RecordFromJson(json), "record");
   return SignPayload(keys[p], kRecordPayloadType, std::move(payload));
@@ -217,8 +279,7 @@ int main(int argc, char** argv) {
   lo.verify_threads = f.threads;
   // Sector plugins, as qtraced --plugin-dir loads them.
   std::unique_ptr<host::PluginRegistry> plugins;
-  std::string sector = "agriculture";
-  std::string description;
+  std::vector<SectorWorkload> sectors;
   if (!f.plugin_dir.empty()) {
     host::PluginRegistryOptions po;
     po.plugin_dir = f.plugin_dir;
@@ -228,13 +289,22 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "no plugin in %s\n", f.plugin_dir.c_str());
       return 2;
     }
-    sector = list[0].sectors[0];
-    description = Must(plugins->Description(list[0].name), "describe");
-    std::fprintf(stderr, "plugin %s %s (rule set %s), sector %s\n", list[0].name.c_str(),
-                 list[0].version.c_str(), list[0].rule_set.c_str(), sector.c_str());
+    for (const auto& info : list) {
+      std::string description = Must(plugins->Description(info.name), "describe");
+      for (const auto& sector : info.sectors) {
+        sectors.push_back(WorkloadFor(sector, &description));
+        std::fprintf(stderr, "plugin %s %s (rule set %s), sector %s\n", info.name.c_str(),
+                     info.version.c_str(), info.rule_set.c_str(), sector.c_str());
+      }
+    }
     lo.policy = plugins.get();
   }
-  const std::string lot_attributes = LotAttributes(plugins ? &description : nullptr);
+  if (sectors.empty()) sectors.push_back(WorkloadFor("agriculture", nullptr));
+  // Shipments stay inside a sector: party p ships to p + |sectors|.
+  if (kParties % sectors.size() != 0) {
+    std::fprintf(stderr, "%zu sectors do not divide %d parties\n", sectors.size(), kParties);
+    return 2;
+  }
   auto ledger = Must(host::Ledger::Open(lo), "open");
   if (plugins) {
     plugins->SetEntryLoader([l = ledger.get()](uint64_t i) { return l->EntryAt(i); });
@@ -248,7 +318,9 @@ int main(int argc, char** argv) {
     std::string pub = Base64Encode(std::string_view(
         reinterpret_cast<const char*>(keys.back().public_key().raw().data()), 32));
     std::string json = R"({"type":"party","party":"platform-admin","event_time":"2026-06-01T00:00:00Z",
-        "party_id":")" + PartyId(p) + R"(","roles":["enterprise"],"keys":[")" + pub + R"("]})";
+        "party_id":")" + PartyId(p) + R"(","roles":["enterprise"],"sectors":[")" +
+        sectors[p % sectors.size()].sector + R"("],"licences":[)" +
+        sectors[p % sectors.size()].licences + R"(],"keys":[")" + pub + R"("]})";
     setup.push_back(host::IngestItem::FromEnvelope(
         SignPayload(admin, kRecordPayloadType, Must(RecordFromJson(json), "party"))));
   }
@@ -257,11 +329,28 @@ int main(int argc, char** argv) {
   for (int p = 0; p < kParties; ++p) {
     std::string json = R"({"type":"product","party":")" + PartyId(p) +
                        R"(","event_time":"2026-06-01T00:00:00Z","scheme":"local","product_id":"p)" +
-                       std::to_string(p) + R"(","sector":")" + sector + R"("})";
+                       std::to_string(p) + R"(","sector":")" + sectors[p % sectors.size()].sector + R"("})";
     setup.push_back(host::IngestItem::FromEnvelope(
         SignPayload(keys[p], kRecordPayloadType, Must(RecordFromJson(json), "product"))));
   }
   for (auto& r : ledger->SubmitAndWait(std::move(setup))) Must(r.status, "product");
+  setup.clear();
+  for (int p = 0; p < kParties; ++p) {
+    const SectorWorkload& w = sectors[p % sectors.size()];
+    if (w.unit_kind.empty()) continue;
+    std::string json = R"({"type":"unit","party":")" + PartyId(p) +
+                       R"(","event_time":"2026-06-01T00:00:00Z","unit_id":"U1","kind":")" +
+                       w.unit_kind + R"(","site":"420703","sector":")" + w.sector + R"("})";
+    setup.push_back(host::IngestItem::FromEnvelope(
+        SignPayload(keys[p], kRecordPayloadType, Must(RecordFromJson(json), "unit"))));
+    if (!w.unit_run) continue;
+    json = R"({"type":"unit_event","party":")" + PartyId(p) + R"(","event_time":")" +
+           kUnitRunEnd + R"(","unit":"U1","kind":"process_run","run_id":"R1","start":")" +
+           kUnitRunStart + R"(","end":")" + kUnitRunEnd + R"("})";
+    setup.push_back(host::IngestItem::FromEnvelope(
+        SignPayload(keys[p], kRecordPayloadType, Must(RecordFromJson(json), "unit run"))));
+  }
+  for (auto& r : ledger->SubmitAndWait(std::move(setup))) Must(r.status, "unit");
 
   // Pre-sign everything (on all cores) before the timed phase.
   size_t total = f.warmup + f.records;
@@ -273,7 +362,7 @@ int main(int argc, char** argv) {
     unsigned n = std::max(1u, std::thread::hardware_concurrency());
     for (unsigned t = 0; t < n; ++t) {
       ts.emplace_back([&, t] {
-        for (size_t i = t; i < total; i += n) envelopes[i] = EncodeEnvelope(MakeRecord(i, keys, back, lot_attributes));
+        for (size_t i = t; i < total; i += n) envelopes[i] = EncodeEnvelope(MakeRecord(i, keys, back, sectors));
       });
     }
     for (auto& t : ts) t.join();
@@ -331,7 +420,7 @@ int main(int argc, char** argv) {
 
   // The raw verification limit, same thread count, same process, same run.
   std::vector<SignedEnvelope> sample;
-  for (size_t i = 0; i < 2048; ++i) sample.push_back(MakeRecord(i * 4, keys, back, lot_attributes));
+  for (size_t i = 0; i < 2048; ++i) sample.push_back(MakeRecord(i * 4, keys, back, sectors));
   double verify = MeasureVerifyRate(sample, keys, f.threads, 3.0);
   double ratio = rate / verify;
 
