@@ -97,6 +97,25 @@ Hash256 Sha256Parts(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
+struct Sha256Stream::Ctx {
+  MdCtxPtr md{EVP_MD_CTX_new()};
+};
+
+Sha256Stream::Sha256Stream() : ctx_(new Ctx) {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_DigestInit_ex2(ctx_->md.get(), md, nullptr);
+}
+Sha256Stream::~Sha256Stream() { delete ctx_; }
+void Sha256Stream::Update(std::string_view data) {
+  EVP_DigestUpdate(ctx_->md.get(), data.data(), data.size());
+}
+Hash256 Sha256Stream::Final() {
+  Hash256 out{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx_->md.get(), out.data(), &len);
+  return out;
+}
+
 std::string DssePae(std::string_view payload_type, std::string_view payload) {
   std::string out = "DSSEv1 ";
   out += std::to_string(payload_type.size());

@@ -180,9 +180,19 @@ std::vector<uint32_t> LedgerState::OpenRecallsOfLot(LotId lot) const {
 
 std::vector<ScopeHolding> LedgerState::HoldingsAsOf(LotId lot, uint64_t as_of) const {
   std::vector<ScopeHolding> out;
+  AppendHoldingsAsOf(lot, as_of, out);
+  return out;
+}
+
+// Appends the lot's holdings in party order. Scope computation calls this for
+// ~100k lots: no allocation per lot, a linear search over the few parties of
+// one lot.
+void LedgerState::AppendHoldingsAsOf(LotId lot, uint64_t as_of,
+                                     std::vector<ScopeHolding>& out) const {
+  const size_t begin = out.size();
   auto at = [&](PartyIdx p) -> ScopeHolding& {
-    for (auto& h : out) {
-      if (h.party == p) return h;
+    for (size_t i = begin; i < out.size(); ++i) {
+      if (out[i].party == p) return out[i];
     }
     out.push_back(ScopeHolding{});
     out.back().party = p;
@@ -245,7 +255,8 @@ std::vector<ScopeHolding> LedgerState::HoldingsAsOf(LotId lot, uint64_t as_of) c
         break;
     }
   }
-  return out;
+  std::sort(out.begin() + begin, out.end(),
+            [](const auto& a, const auto& b) { return a.party < b.party; });
 }
 
 StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed,
@@ -340,17 +351,18 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
     lots.reserve(lots.size() + t.lots.size());
     for (const auto& tl : t.lots) lots.push_back(tl.lot);
   }
-  std::sort(lots.begin(), lots.end());
-  lots.erase(std::unique(lots.begin(), lots.end()), lots.end());
+  // In id order, once each: a bitmap over the lot ids beats sorting 100k.
+  std::vector<bool> in_scope(lots_.size());
+  for (LotId id : lots) in_scope[id] = true;
+  lots.clear();
+  for (LotId id = 0; id < in_scope.size(); ++id) {
+    if (in_scope[id]) lots.push_back(id);
+  }
   scope.lots = std::move(lots);
   scope.serials.assign(serials.begin(), serials.end());
   // Holders and quantities, in (lot, party) order.
   scope.holdings.reserve(scope.lots.size() * 2);
-  for (LotId id : scope.lots) {
-    auto hs = HoldingsAsOf(id, as_of);
-    std::sort(hs.begin(), hs.end(), [](const auto& a, const auto& b) { return a.party < b.party; });
-    scope.holdings.insert(scope.holdings.end(), hs.begin(), hs.end());
-  }
+  for (LotId id : scope.lots) AppendHoldingsAsOf(id, as_of, scope.holdings);
   if (!scope.serials.empty()) {
     // Serial-level: the holders of the serials, per lot, count 1 each.
     std::map<std::pair<LotId, PartyIdx>, int64_t> n;
@@ -380,16 +392,32 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
   });
   // Canonical digest over a binary encoding: lot ids (dense, in log order,
   // so the same log gives the same ids), serials, holdings.
+  // Streamed through a small buffer: the encoding of a city-scale scope is
+  // ~10 MiB, which costs more to build than to hash.
+  Sha256Stream sha;
   std::string canon = "qtrace-recall-scope-v1";
-  canon.reserve(canon.size() + scope.lots.size() * 4 + scope.holdings.size() * 56);
-  auto put32 = [&](uint32_t v) { canon.append(reinterpret_cast<const char*>(&v), 4); };
-  auto put64 = [&](int64_t v) { canon.append(reinterpret_cast<const char*>(&v), 8); };
+  canon.reserve(64 * 1024 + 64);
+  auto spill = [&] {
+    if (canon.size() >= 64 * 1024) {
+      sha.Update(canon);
+      canon.clear();
+    }
+  };
+  auto put32 = [&](uint32_t v) {
+    canon.append(reinterpret_cast<const char*>(&v), 4);
+    spill();
+  };
+  auto put64 = [&](int64_t v) {
+    canon.append(reinterpret_cast<const char*>(&v), 8);
+    spill();
+  };
   put64(static_cast<int64_t>(scope.lots.size()));
   for (LotId id : scope.lots) put32(id);
   put64(static_cast<int64_t>(scope.serials.size()));
   for (const auto& s : scope.serials) {
     put32(static_cast<uint32_t>(s.size()));
     canon += s;
+    spill();
   }
   put64(static_cast<int64_t>(scope.holdings.size()));
   for (const auto& h : scope.holdings) {
@@ -397,7 +425,8 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
     put32(h.lot);
     for (int64_t v : {h.received, h.held, h.shipped, h.used, h.consumed, h.destroyed}) put64(v);
   }
-  scope.digest = Sha256(canon);
+  sha.Update(canon);
+  scope.digest = sha.Final();
   return scope;
 }
 

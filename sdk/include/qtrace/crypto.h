@@ -42,6 +42,22 @@ Hash256 Sha256(std::string_view data);
 // SHA-256 of the concatenation of `parts`, without concatenating them.
 Hash256 Sha256Parts(std::initializer_list<std::string_view> parts);
 
+// Incremental SHA-256 for inputs too large to build in memory first.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void Update(std::string_view data);
+  // The digest of everything given to Update; the stream is then spent.
+  Hash256 Final();
+
+ private:
+  struct Ctx;
+  Ctx* ctx_;  // OWNERSHIP: owned
+};
+
 // The DSSE v1 pre-authentication encoding.
 std::string DssePae(std::string_view payload_type, std::string_view payload);
 

@@ -342,6 +342,7 @@ class LedgerState {
                                            uint64_t as_of) const;
   // Per (party, lot) quantities of `lot` from its custody events <= as_of.
   std::vector<ScopeHolding> HoldingsAsOf(LotId lot, uint64_t as_of) const;
+  void AppendHoldingsAsOf(LotId lot, uint64_t as_of, std::vector<ScopeHolding>& out) const;
   // RecallOverdue payloads (stated by the host) for every deadline passed
   // at `now` and not yet marked: acknowledgements, the responsible party's
   // progress reports and completion.
