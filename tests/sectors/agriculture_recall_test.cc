@@ -1,9 +1,11 @@
 // Recalls of the agriculture sector in a real qtraced with the sector
 // plugins: the agriculture plugin's plan (food recall levels, deadlines,
-// scope rules) drives the host's scope over the lineage. Scenario 1(e)2:
-// a tainted feed lot in pond P3 commingled by the collector into two mixed
-// lots, one processed into six SC lots; the scope is all and only the
-// implicated lots and parties.
+// scope rules) drives the host's scope over the lineage. Scenario 1(e)1: a
+// contaminated pesticide lot applied to four plots, reaching 40 retail lots
+// through packing, merging and repacking. Scenario 1(e)2: a tainted feed lot
+// in pond P3 commingled by the collector into two mixed lots, one processed
+// into six SC lots. Each scope is all and only the implicated lots and
+// parties.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -246,6 +248,150 @@ TEST_F(AgricultureRecallTest, ATaintedPondsCommingledLotsAreRecalledAllAndOnly) 
   EXPECT_EQ(plan.at("report_every_hours").as_int64(), 24);
   EXPECT_EQ(plan.at("complete_due_working_days").as_int64(), 10);
   EXPECT_TRUE(st.at("public_notice").as_bool());
+}
+
+// Scenario 1(e)1: pesticide lot PX-2405 was applied on farms A, B and C
+// (plots A1, B2, C1, C3); farm D sprayed another lot of the same pesticide.
+// The harvests after the application were packed into TLCs (one of them
+// merged from B2 and D1) and repacked into 40 retail lots.
+TEST_F(AgricultureRecallTest, AContaminatedPesticideLotIsRecalledThroughThePlotsItWasSprayedOn) {
+  AddParty("ezhou-amr", "regulator");
+  for (const char* p : {"agrochem", "farm-a", "farm-b", "farm-c", "farm-d", "market-1",
+                        "market-2", "market-3", "market-4", "market-5"}) {
+    AddParty(p, "enterprise");
+  }
+  AddParty("veg-packer", "enterprise",
+           R"("licences":[{"kind":"SC","number":"SC10942070300251",
+               "valid_from":"2024-03-01T00:00:00+08:00","valid_to":"2029-03-01T00:00:00+08:00"}])");
+  Product("agrochem", "local:chlorpyrifos-ec");
+  for (const char* f : {"farm-a", "farm-b", "farm-c", "farm-d"}) {
+    Product(f, std::string("local:pakchoi-") + f);
+  }
+  Product("veg-packer", "local:pakchoi-tlc");
+  Product("veg-packer", "local:pakchoi-retail");
+  const std::string pesticide =
+      R"("attributes":{"input_kind":"pesticide","registration_no":"PD20240571","phi_days":7})";
+  Lot("agrochem", "local:chlorpyrifos-ec/PX-2405", "100 LTR", "2026-04-10", pesticide, false);
+  Lot("agrochem", "local:chlorpyrifos-ec/PX-2404", "100 LTR", "2026-04-01", pesticide, false);
+  const std::map<std::string, std::vector<std::string>> plots = {
+      {"farm-a", {"A1"}}, {"farm-b", {"B2"}}, {"farm-c", {"C1", "C3"}}, {"farm-d", {"D1"}}};
+  for (const auto& [farm, units] : plots) {
+    std::string px = farm == "farm-d" ? "PX-2404" : "PX-2405";
+    Move("agrochem", farm, "DN-PX-" + farm, "local:chlorpyrifos-ec/" + px, "10 LTR",
+         "2026-04-20");
+    for (const auto& u : units) {
+      Ok(farm, R"({"type":"unit","unit_id":")" + u + R"(","kind":"plot","sector":"agriculture"})");
+    }
+  }
+  auto harvest = [&](const std::string& farm, const std::string& plot, const std::string& day) {
+    std::string lot = "local:pakchoi-" + farm + "/H-" + plot + "-" + day.substr(5);
+    Lot(farm, lot, "500 KGM", day,
+        R"("units":[{"unit":")" + plot + R"(","time":")" + At(day) +
+            R"("}],"attributes":{"category":"vegetable"})",
+        true);
+    Move(farm, "veg-packer", "DN-" + plot + "-" + day.substr(5), lot, "500 KGM", day);
+    return lot;
+  };
+  // A1 is harvested once before the spraying: that harvest is out.
+  std::string a1_early = harvest("farm-a", "A1", "2026-05-01");
+  for (const auto& [farm, units] : plots) {
+    std::string px = farm == "farm-d" ? "PX-2404" : "PX-2405";
+    for (const auto& u : units) {
+      Ok(farm, R"({"type":"unit_event","unit":")" + u + R"(","kind":"input_applied","input":")" +
+                   "local:chlorpyrifos-ec/" + px +
+                   R"(","quantity":"2 LTR","start":")" + At("2026-05-02", "07:00:00") + R"("})",
+         At("2026-05-02", "07:00:00"));
+    }
+  }
+  std::map<std::string, std::string> h;  // plot -> harvest after the spraying
+  for (const auto& [farm, units] : plots) {
+    for (const auto& u : units) h[u] = harvest(farm, u, "2026-05-20");
+  }
+  // Packed TLCs: one per tainted harvest, B2 merged with the untainted D1,
+  // and D1's rest and A1's early harvest on their own.
+  auto tlc = [&](const std::string& code, const std::string& inputs, bool merged,
+                 const std::string& sources) {
+    std::string lot = "local:pakchoi-tlc/" + code;
+    Lot("veg-packer", lot, "400 KGM", "2026-05-21", R"("inputs":[)" + inputs + "]", merged,
+        sources);
+    return lot;
+  };
+  auto in = [](const std::string& lot, const std::string& kind) {
+    return R"({"lot":")" + lot + R"(","quantity":"200 KGM","kind":")" + kind + R"("})";
+  };
+  std::vector<std::string> tainted_tlcs = {
+      tlc("T-A1", in(h["A1"], "composed_of"), false, ""),
+      tlc("T-B2", in(h["B2"], "composed_of"), false, ""),
+      tlc("T-C1", in(h["C1"], "composed_of"), false, ""),
+      tlc("T-C3", in(h["C3"], "composed_of"), false, ""),
+      tlc("T-BD", in(h["B2"], "merged_into") + "," + in(h["D1"], "merged_into"), true,
+          h["B2"] + "," + h["D1"])};
+  std::vector<std::string> clean_tlcs = {tlc("T-D1", in(h["D1"], "composed_of"), false, ""),
+                                         tlc("T-A1E", in(a1_early, "composed_of"), false, "")};
+  // Repacked into retail lots, 8 per tainted TLC (40) and 4 per clean one,
+  // each sold through one of five markets.
+  std::set<std::string> retail_expected, retail_clean;
+  int n = 0;
+  auto repack = [&](const std::string& from, int count, std::set<std::string>& into) {
+    for (int i = 0; i < count; ++i, ++n) {
+      std::string lot = "local:pakchoi-retail/R-" + std::to_string(n);
+      Lot("veg-packer", lot, "50 KGM", "2026-05-22",
+          R"("inputs":[{"lot":")" + from + R"(","quantity":"50 KGM","kind":"composed_of"}])",
+          false);
+      Move("veg-packer", "market-" + std::to_string(1 + n % 4), "DN-R-" + std::to_string(n), lot,
+           "50 KGM", "2026-05-23");
+      into.insert(lot);
+    }
+  };
+  for (const auto& t : tainted_tlcs) repack(t, 8, retail_expected);
+  // market-5 only ever gets clean lots.
+  for (const auto& t : clean_tlcs) {
+    for (int i = 0; i < 4; ++i, ++n) {
+      std::string lot = "local:pakchoi-retail/R-" + std::to_string(n);
+      Lot("veg-packer", lot, "50 KGM", "2026-05-22",
+          R"("inputs":[{"lot":")" + t + R"(","quantity":"50 KGM","kind":"composed_of"}])", false);
+      Move("veg-packer", "market-5", "DN-R-" + std::to_string(n), lot, "50 KGM", "2026-05-23");
+      retail_clean.insert(lot);
+    }
+  }
+  ASSERT_EQ(retail_expected.size(), 40u);
+
+  auto r = Post("ezhou-amr", R"({"type":"recall","recall_id":"RC-PX-2405","sector":"agriculture",
+      "level":"1","hazard":"chlorpyrifos EC lot PX-2405 contaminated with a banned active",
+      "responsible":"agrochem","risk_known_at":"2026-05-26T10:00:00+08:00",
+      "seed":{"input_lots":["local:chlorpyrifos-ec/PX-2405"]}})",
+                At("2026-05-26", "12:00:00"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  json::value st = Get("ezhou-amr", "/v1/recalls/RC-PX-2405");
+  std::set<std::string> lots, retail;
+  for (const auto& l : st.at("scope").at("lots").as_array()) {
+    std::string ref(l.as_string());
+    lots.insert(ref);
+    if (ref.rfind("local:pakchoi-retail/", 0) == 0) retail.insert(ref);
+  }
+  // Exactly the 40 retail lots, including the 8 merged from B2 and the
+  // untainted D1; none from D1 alone or from A1 before the spraying.
+  EXPECT_EQ(retail, retail_expected);
+  std::set<std::string> expected = retail_expected;
+  expected.insert("local:chlorpyrifos-ec/PX-2405");
+  for (const char* p : {"A1", "B2", "C1", "C3"}) expected.insert(h[p]);
+  expected.insert(tainted_tlcs.begin(), tainted_tlcs.end());
+  EXPECT_EQ(lots, expected);
+  EXPECT_EQ(lots.count(a1_early), 0u);
+  EXPECT_EQ(lots.count(h["D1"]), 0u);
+  EXPECT_EQ(lots.count("local:chlorpyrifos-ec/PX-2404"), 0u);
+
+  // Every holder of an implicated lot is notified, and nobody else: farm D
+  // and market-5 only ever held clean lots.
+  std::set<std::string> parties;
+  for (const auto& p : st.at("parties").as_array()) {
+    if (p.at("notified").as_bool()) parties.insert(std::string(p.at("party").as_string()));
+  }
+  EXPECT_EQ(parties, (std::set<std::string>{"agrochem", "farm-a", "farm-b", "farm-c",
+                                            "veg-packer", "market-1", "market-2", "market-3",
+                                            "market-4"}));
+  // Level 1: every consignee is notified at the order, before the 24 h start.
+  EXPECT_EQ(st.at("plan").at("ack_due_hours").as_int64(), 24);
 }
 
 TEST_F(AgricultureRecallTest, FoodRecallLevelsSetTheDeadlines) {
