@@ -1,5 +1,5 @@
 // Building-materials recalls in a real qtraced with the sector plugins
-// (sector-rules.md 2(d), scenario 2(e)1): the plugin's plan for each level
+// (sector-rules.md 2(d), scenarios 2(e)1 and 2(e)3): the plugin's plan for each level
 // (deadlines, in-situ assessment) and the scope the host computes with it —
 // all and only the implicated lots and parties.
 #include <gtest/gtest.h>
@@ -266,6 +266,81 @@ TEST_F(BuildingMaterialsRecallTest, AMarkingRecallDoesNotFollowComposition) {
       << json::serialize(st.at("scope"));
   EXPECT_EQ(Parties(st), (std::set<std::string>{"ezhou-cement", "readymix-2"}))
       << json::serialize(st.at("parties"));
+}
+
+// Scenario 2(e)3: leaf-spring furnace F ran below temperature from 08:00 to
+// 14:00 on day 10. A level A recall seeded at that equipment window takes
+// the leaves heat-treated in it, the assemblies containing any of them and
+// the trucks the OEM built with those assemblies (down to the dealer that
+// holds one) — not leaves from the runs before and after, nor assemblies of
+// the same part number made only from those.
+TEST_F(BuildingMaterialsRecallTest, ALeafSpringFurnaceWindowTakesOnlyItsLeavesAndWhatHoldsThem) {
+  AddParty("ezhou-amr", "regulator");
+  AddParty("ezhou-springs", "enterprise");
+  AddParty("oem-trucks", "enterprise");
+  AddParty("dealer-1", "enterprise");
+  AddParty("dealer-2", "enterprise");
+  Product("ezhou-springs", "leaf", "EA");
+  Product("ezhou-springs", "spring-assembly", "EA");
+  Product("oem-trucks", "truck", "EA");
+  Ok("ezhou-springs", R"({"type":"unit","unit_id":"F","kind":"furnace",
+      "sector":"building_materials"})");
+  auto leaf = [&](const std::string& code, int day, int from, int to) {
+    Ok("ezhou-springs", R"({"type":"lot","lot":"local:leaf/)" + code + R"(","quantity":"100 EA",
+        "production_time":")" + Day(day, to) + R"(","units":[{"unit":"F","start":")" +
+                            Day(day, from) + R"(","end":")" + Day(day, to) + R"("}],
+        "attributes":{"material":"leaf_spring","product_standard":"GB/T 19844-2018",
+        "spring_steel_grade":"50CrVA"}})");
+  };
+  leaf("L-09", 9, 9, 12);    // the run before: out
+  leaf("L-10a", 10, 8, 10);  // inside the window
+  leaf("L-10b", 10, 11, 13); // inside the window
+  leaf("L-10c", 10, 15, 17); // the same day, after the furnace was fixed: out
+  leaf("L-11", 11, 9, 12);   // the run after: out
+  auto assembly = [&](const std::string& code, const std::vector<std::string>& leaves) {
+    std::string inputs;
+    for (const auto& l : leaves) {
+      inputs += std::string(inputs.empty() ? "" : ",") + R"({"lot":"local:leaf/)" + l +
+                R"(","quantity":"20 EA","kind":"composed_of"})";
+    }
+    Ok("ezhou-springs", R"({"type":"lot","lot":"local:spring-assembly/)" + code +
+                            R"(","quantity":"10 EA","production_time":")" + Day(12) +
+                            R"(","inputs":[)" + inputs + R"(],"attributes":{
+        "material":"leaf_spring","product_standard":"GB/T 19844-2018",
+        "spring_steel_grade":"50CrVA"}})");
+    ShipAndReceive("ezhou-springs", "oem-trucks", "DN-" + code,
+                   "local:spring-assembly/" + code, "10 EA", Day(13));
+  };
+  assembly("A-1", {"L-09", "L-10a"});  // one bad leaf is enough
+  assembly("A-2", {"L-10b"});
+  assembly("A-3", {"L-09"});
+  assembly("A-4", {"L-10c", "L-11"});
+  auto truck = [&](const std::string& vin, const std::string& a, const std::string& dealer) {
+    Ok("oem-trucks", R"({"type":"lot","lot":"local:truck/)" + vin + R"(","quantity":"1 EA",
+        "production_time":")" + Day(14) + R"(","inputs":[{"lot":"local:spring-assembly/)" + a +
+                         R"(","quantity":"2 EA","kind":"composed_of"}],
+        "attributes":{"material":"other"}})");
+    ShipAndReceive("oem-trucks", dealer, "DN-" + vin, "local:truck/" + vin, "1 EA", Day(15));
+  };
+  truck("LZ0A1", "A-1", "dealer-1");
+  truck("LZ0A2", "A-2", "dealer-1");
+  truck("LZ0A3", "A-3", "dealer-2");
+  truck("LZ0A4", "A-4", "dealer-2");
+
+  Ok("ezhou-amr", R"({"type":"recall","recall_id":"BM-LS-1","sector":"building_materials",
+      "level":"A","hazard":"leaf springs heat-treated below temperature in furnace F",
+      "responsible":"ezhou-springs","seed":{"unit_windows":[{"owner":"ezhou-springs",
+      "unit":"F","start":")" + Day(10, 8) + R"(","end":")" + Day(10, 14) + R"("}]},
+      "event_time":")" + Day(30) + R"("})");
+  json::object st = Get("ezhou-amr", "/v1/recalls/BM-LS-1");
+  EXPECT_EQ(Strings(st.at("scope").as_object().at("lots").as_array()),
+            (std::set<std::string>{"local:leaf/L-10a", "local:leaf/L-10b",
+                                   "local:spring-assembly/A-1", "local:spring-assembly/A-2",
+                                   "local:truck/LZ0A1", "local:truck/LZ0A2"}))
+      << json::serialize(st.at("scope"));
+  EXPECT_EQ(Parties(st), (std::set<std::string>{"ezhou-springs", "oem-trucks", "dealer-1"}))
+      << json::serialize(st.at("parties"));
+  EXPECT_TRUE(st.at("plan").as_object().at("in_situ_assessment_required").as_bool());
 }
 
 }  // namespace
