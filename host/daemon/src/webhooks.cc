@@ -111,11 +111,30 @@ void WebhookDispatcher::Run() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();
-    // 1. Tail the log for new notices.
+    // 1. New notices in the log. The recall state knows where each party's
+    // notice is, so only those entries are read: tailing every record would
+    // compete with ingest for the CPU. (A party's newer notice round replaces
+    // an older one not yet scanned; the newer one carries the whole scope.)
     uint64_t size = ledger_->LogSize();
-    for (; scanned < size; ++scanned) {
-      auto bytes = ledger_->EntryAt(scanned);
-      if (!bytes.ok()) break;  // not readable yet: try again next round
+    std::vector<uint64_t> todo = ledger_->WithState([&](const LedgerState& s) {
+      std::vector<uint64_t> out;
+      for (const RecallInfo& rc : s.recalls()) {
+        for (const auto& [party, p] : rc.parties) {
+          if (p.notified && p.notice_index >= scanned && p.notice_index < size) {
+            out.push_back(p.notice_index);
+          }
+        }
+      }
+      std::sort(out.begin(), out.end());
+      return out;
+    });
+    uint64_t next = size;
+    for (uint64_t at : todo) {
+      auto bytes = ledger_->EntryAt(at);
+      if (!bytes.ok()) {  // not readable yet: try again next round
+        next = at;
+        break;
+      }
       auto entry = VerifyLogEntry(*bytes);
       if (!entry.ok()) continue;
       auto record = RecordOfEntry(**entry);
@@ -129,7 +148,7 @@ void WebhookDispatcher::Run() {
       });
       if (url.empty()) continue;
       Delivery d;
-      d.index = scanned;
+      d.index = at;
       d.party = party;
       d.url = url;
       d.recall_id = notice->recall_id() ? notice->recall_id()->str() : "";
@@ -141,8 +160,9 @@ void WebhookDispatcher::Run() {
         d.record_id = HexEncode(AsBytes(RecordIdOf(e->payload_type()->string_view(), payload)));
       }
       d.next_at = Clock::now();
-      pending.emplace(scanned, std::move(d));
+      pending.emplace(at, std::move(d));
     }
+    scanned = next;
 
     // 2. Deliver what is due.
     auto now = Clock::now();
