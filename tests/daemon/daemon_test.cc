@@ -221,6 +221,47 @@ TEST_F(DaemonTest, EveryBadInputGetsItsStatusAndChangesNothing) {
               "key_revoked", size, note);
 }
 
+// /metrics in the Prometheus text format: requests by route and status, the
+// latency histogram, records accepted / duplicated / rejected by reason, the
+// log and store size, group commits.
+TEST_F(DaemonTest, MetricsCountWhatHappened) {
+  AddParty("farm", "enterprise");
+  const std::string product =
+      R"({"type":"product","scheme":"local","product_id":"rice","sector":"agriculture"})";
+  auto env = Sign("farm", product);
+  ASSERT_EQ(Post(env).status, 201);
+  ASSERT_EQ(Post(env).status, 200);  // a resubmission: the same receipt
+  ASSERT_EQ(PostJson("farm", R"({"type":"lot","lot":"local:rice/NOPE","quantity":"1 KGM",
+      "inputs":[{"lot":"local:rice/GHOST","quantity":"1 KGM"}],
+      "production_time":"2026-06-01T08:00:00+08:00"})").status, 422);
+  uint64_t size = LogSize();
+
+  auto r = Must(http_->Request("GET", "/metrics"));
+  ASSERT_EQ(r.status, 200);
+  const std::string& m = r.body;
+  auto value = [&](const std::string& series) -> double {
+    size_t at = m.find("\n" + series + " ");
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "no " << series << " in\n" << m;
+      return -1;
+    }
+    return std::stod(m.substr(at + series.size() + 2));
+  };
+  EXPECT_EQ(value(R"(qtrace_http_requests_total{route="/v1/records",status="201"})"), 2);
+  EXPECT_EQ(value(R"(qtrace_http_requests_total{route="/v1/records",status="200"})"), 1);
+  EXPECT_EQ(value(R"(qtrace_http_requests_total{route="/v1/records",status="422"})"), 1);
+  EXPECT_EQ(value(R"(qtrace_http_request_duration_seconds_count{route="/v1/records"})"), 4);
+  EXPECT_EQ(value(R"(qtrace_http_request_duration_seconds_bucket{route="/v1/records",le="+Inf"})"),
+            4);
+  EXPECT_EQ(value("qtrace_records_accepted_total"), 2);
+  EXPECT_EQ(value("qtrace_records_duplicate_total"), 1);
+  EXPECT_GE(value(R"(qtrace_records_rejected_total{reason="unknown_lot"})"), 1);
+  EXPECT_EQ(value("qtrace_log_size"), static_cast<double>(size));
+  EXPECT_GT(value("qtrace_store_bytes"), 0);
+  EXPECT_GE(value("qtrace_group_commits_total"), 2);
+  EXPECT_NE(m.find("# TYPE qtrace_http_request_duration_seconds histogram"), std::string::npos);
+}
+
 TEST_F(DaemonTest, OversizedBodyIs413) {
   daemon_->Stop(SIGTERM);
   extra_ = {"--max-body-bytes", "65536"};
