@@ -7,90 +7,32 @@
 // into six SC lots. Each scope is all and only the implicated lots and
 // parties.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <boost/json.hpp>
 #include <map>
-#include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
-#include "qtrace/crypto.h"
-#include "qtrace/encoding.h"
-#include "qtrace/host/ledger.h"
 #include "qtrace/http_client.h"
-#include "qtrace/record_json.h"
-#include "qtrace/request_auth.h"
-#include "qtrace/time.h"
-#include "testing/daemon_process.h"
-#include "testing/temp_dir.h"
+#include "sector_daemon.h"
 
 namespace qtrace {
 namespace {
 
 namespace json = boost::json;
-using testing::DaemonProcess;
-using testing::TempDir;
-
-constexpr char kFb[] = "application/x-flatbuffers";
-
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
 
 std::string At(const std::string& day, const std::string& time = "06:00:00") {
   return day + "T" + time + "+08:00";
 }
 
-class AgricultureRecallTest : public ::testing::Test {
+// Its parties are registered without a "sectors" list.
+class AgricultureRecallTest : public testing::SectorDaemonTest {
  protected:
-  void SetUp() override {
-    data_ = dir_.Sub("data");
-    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
-    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
-    daemon_ = std::make_unique<DaemonProcess>(
-        QTRACED_PATH, data_, std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR});
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
-  }
-  void TearDown() override {
-    if (daemon_ && daemon_->running()) {
-      EXPECT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->Log();
-    }
-  }
+  AgricultureRecallTest()
+      : SectorDaemonTest("agriculture", At("2026-06-01", "08:00:00"),
+                         testing::PartySectors::kOmitted) {}
 
-  HttpResponse Post(const std::string& party, const std::string& record_json,
-                    const std::string& event_time = At("2026-06-01", "08:00:00")) {
-    json::value v = json::parse(record_json);
-    auto& o = v.as_object();
-    if (!o.contains("party")) o["party"] = party;
-    if (!o.contains("event_time")) o["event_time"] = event_time;
-    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
-    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
-  }
-  void Ok(const std::string& party, const std::string& record_json,
-          const std::string& event_time = At("2026-06-01", "08:00:00")) {
-    auto r = Post(party, record_json, event_time);
-    ASSERT_EQ(r.status, 201) << record_json << "\n" << r.body;
-  }
-  json::value Get(const std::string& party, const std::string& target) {
-    int64_t now = SystemClock::Default()->NowMicros() / 1'000'000;
-    auto headers = SignRequest(keys_.at(party), "GET", target, "", now);
-    auto r = Must(http_->Request("GET", target, "", "", headers));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body);
-  }
-  void AddParty(const std::string& id, const std::string& role, const std::string& extra = "") {
-    keys_[id] = Must(PrivateKey::Generate());
-    std::string pub = Base64Encode(std::string_view(
-        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
-    Ok("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" + role +
-                             R"("],"keys":[")" + pub + R"("])" + (extra.empty() ? "" : "," + extra) +
-                             "}");
-  }
   void Product(const std::string& owner, const std::string& ref) {
     auto colon = ref.find(':');
     Ok(owner, R"({"type":"product","scheme":")" + ref.substr(0, colon) + R"(","product_id":")" +
@@ -209,12 +151,6 @@ class AgricultureRecallTest : public ::testing::Test {
         "public_notice":true})",
                 At("2026-09-27", "12:00:00"));
   }
-
-  TempDir dir_;
-  std::string data_;
-  std::map<std::string, PrivateKey> keys_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<HttpClient> http_;
 };
 
 TEST_F(AgricultureRecallTest, ATaintedPondsCommingledLotsAreRecalledAllAndOnly) {

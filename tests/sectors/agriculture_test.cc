@@ -4,54 +4,30 @@
 // written, and the same flow with the fix is accepted. A regulator's signed
 // rule parameters change the next decision, and decisions name the set.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <boost/json.hpp>
-#include <map>
-#include <memory>
 #include <string>
 
-#include "qtrace/crypto.h"
-#include "qtrace/encoding.h"
-#include "qtrace/host/ledger.h"
 #include "qtrace/http_client.h"
-#include "qtrace/record_json.h"
-#include "qtrace/request_auth.h"
-#include "qtrace/time.h"
-#include "testing/daemon_process.h"
-#include "testing/temp_dir.h"
+#include "sector_daemon.h"
 
 namespace qtrace {
 namespace {
 
 namespace json = boost::json;
-using testing::DaemonProcess;
-using testing::TempDir;
-
-constexpr char kFb[] = "application/x-flatbuffers";
-
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
+using testing::Must;
 
 // "2026-09-20" -> "2026-09-20T06:00:00+08:00".
 std::string At(const std::string& day, const std::string& time = "06:00:00") {
   return day + "T" + time + "+08:00";
 }
 
-class AgricultureTest : public ::testing::Test {
+class AgricultureTest : public testing::SectorDaemonTest {
  protected:
+  AgricultureTest() : SectorDaemonTest("agriculture", At("2026-06-01", "08:00:00")) {}
+
   void SetUp() override {
-    data_ = dir_.Sub("data");
-    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
-    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
-    daemon_ = std::make_unique<DaemonProcess>(
-        QTRACED_PATH, data_, std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR});
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
+    ASSERT_NO_FATAL_FAILURE(SectorDaemonTest::SetUp());
 
     AddParty("ezhou-agri", "regulator");
     AddParty("cnca-organic", "certifier");
@@ -77,33 +53,9 @@ class AgricultureTest : public ::testing::Test {
                                        R"(","kind":"pond","site":"420702","sector":"agriculture"})"));
     }
   }
-  void TearDown() override {
-    if (daemon_ && daemon_->running()) {
-      EXPECT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->Log();
-    }
-  }
-
-  HttpResponse Post(const std::string& party, const std::string& record_json,
-                    const std::string& event_time = At("2026-06-01", "08:00:00")) {
-    json::value v = json::parse(record_json);
-    auto& o = v.as_object();
-    if (!o.contains("party")) o["party"] = party;
-    if (!o.contains("event_time")) o["event_time"] = event_time;
-    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
-    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
-  }
+  // The raw response: the tests look at its status.
   HttpResponse Get(const std::string& party, const std::string& target) {
-    int64_t now = SystemClock::Default()->NowMicros() / 1'000'000;
-    auto headers = SignRequest(keys_.at(party), "GET", target, "", now);
-    return Must(http_->Request("GET", target, "", "", headers));
-  }
-  void AddParty(const std::string& id, const std::string& role, const std::string& extra = "") {
-    keys_[id] = Must(PrivateKey::Generate());
-    std::string pub = Base64Encode(std::string_view(
-        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
-    Created(Post("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" +
-                                       role + R"("],"sectors":["agriculture"],"keys":[")" + pub +
-                                       R"("])" + (extra.empty() ? "" : "," + extra) + "}"));
+    return SignedGet(party, target);
   }
   void Product(const std::string& owner, const std::string& ref) {
     auto colon = ref.find(':');
@@ -111,11 +63,6 @@ class AgricultureTest : public ::testing::Test {
                             R"(","product_id":")" + ref.substr(colon + 1) +
                             R"(","sector":"agriculture","default_unit":"KGM"})"));
   }
-  uint64_t LogSize() {
-    auto r = Must(http_->Request("GET", "/healthz"));
-    return json::parse(r.body).at("log_size").to_number<uint64_t>();
-  }
-
   // Asserts the record was accepted; returns its record id.
   std::string Created(const HttpResponse& r) {
     EXPECT_EQ(r.status, 201) << r.body;
@@ -127,7 +74,7 @@ class AgricultureTest : public ::testing::Test {
   json::object Refused(const std::string& party, const std::string& record_json,
                        const std::string& code, const std::string& rule,
                        const std::string& event_time = At("2026-06-01", "08:00:00")) {
-    uint64_t before = LogSize();
+    int64_t before = LogSize();
     auto r = Post(party, record_json, event_time);
     EXPECT_EQ(r.status, 422) << r.body;
     EXPECT_EQ(LogSize(), before) << "a refused record must not be written";
@@ -205,12 +152,6 @@ class AgricultureTest : public ::testing::Test {
                          R"(","items":[{"lot":")" + lot + R"(","quantity":"800 KGM"}]})",
                  At(day, "15:00:00")));
   }
-
-  TempDir dir_;
-  std::string data_;
-  std::map<std::string, PrivateKey> keys_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<HttpClient> http_;
 };
 
 constexpr char kEnrofloxacin[] =

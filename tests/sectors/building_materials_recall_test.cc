@@ -3,43 +3,22 @@
 // (deadlines, in-situ assessment) and the scope the host computes with it —
 // all and only the implicated lots and parties.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <boost/json.hpp>
-#include <map>
-#include <memory>
+#include <cstdio>
 #include <set>
 #include <string>
+#include <vector>
 
-#include "qtrace/crypto.h"
-#include "qtrace/encoding.h"
-#include "qtrace/host/ledger.h"
-#include "qtrace/http_client.h"
-#include "qtrace/record.h"
-#include "qtrace/record_json.h"
-#include "qtrace/request_auth.h"
-#include "qtrace/time.h"
-#include "testing/daemon_process.h"
-#include "testing/temp_dir.h"
+#include "sector_daemon.h"
 
 namespace qtrace {
 namespace {
 
 namespace json = boost::json;
-using testing::DaemonProcess;
-using testing::TempDir;
 
-constexpr char kFb[] = "application/x-flatbuffers";
 // The cement plant's XK licence, recorded without dates (open-ended).
 constexpr char kXk[] = R"("licences":[{"kind":"XK","number":"XK08-001-00931"}])";
-
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
-
-int64_t NowSeconds() { return SystemClock::Default()->NowMicros() / kMicrosPerSecond; }
 
 // Day `d` of the scenario at `hour`, +08:00 (day 1 = 1 October 2026).
 std::string Day(int d, int hour = 8) {
@@ -49,48 +28,10 @@ std::string Day(int d, int hour = 8) {
   return buf;
 }
 
-class BuildingMaterialsRecallTest : public ::testing::Test {
+class BuildingMaterialsRecallTest : public testing::SectorDaemonTest {
  protected:
-  void SetUp() override {
-    data_ = dir_.Sub("data");
-    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
-    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
-    daemon_ = std::make_unique<DaemonProcess>(
-        QTRACED_PATH, data_, std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR});
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
-  }
-  void TearDown() override {
-    if (daemon_ && daemon_->running()) EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
-  }
+  BuildingMaterialsRecallTest() : SectorDaemonTest("building_materials", Day(1)) {}
 
-  HttpResponse Post(const std::string& party, const std::string& record_json) {
-    json::value v = json::parse(record_json);
-    auto& o = v.as_object();
-    if (!o.contains("party")) o["party"] = party;
-    if (!o.contains("event_time")) o["event_time"] = Day(1);
-    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
-    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
-  }
-  void Ok(const std::string& party, const std::string& record_json) {
-    auto r = Post(party, record_json);
-    ASSERT_EQ(r.status, 201) << r.body << "\nrecord: " << record_json;
-  }
-  json::object Get(const std::string& party, const std::string& target) {
-    auto headers = SignRequest(keys_.at(party), "GET", target, "", NowSeconds());
-    auto r = Must(http_->Request("GET", target, "", "", headers));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body).as_object();
-  }
-  void AddParty(const std::string& id, const std::string& role, const std::string& extra = "") {
-    keys_[id] = Must(PrivateKey::Generate());
-    std::string pub = Base64Encode(std::string_view(
-        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
-    Ok("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" + role +
-                             R"("],"sectors":["building_materials"],"keys":[")" + pub + R"("])" +
-                             (extra.empty() ? "" : "," + extra) + "}");
-  }
   void Product(const std::string& owner, const std::string& id, const std::string& unit) {
     Ok(owner, R"({"type":"product","scheme":"local","product_id":")" + id +
                   R"(","sector":"building_materials","name":")" + id +
@@ -101,14 +42,6 @@ class BuildingMaterialsRecallTest : public ::testing::Test {
         "production_time":")" + produced + R"(","attributes":{"material":"cement",
         "product_standard":"GB 175-2023","cement_type":"P·O","strength_grade":"42.5",
         "xk_licence_no":"XK08-001-00931"}})");
-  }
-  void ShipAndReceive(const std::string& from, const std::string& to, const std::string& id,
-                      const std::string& lot, const std::string& qty, const std::string& at) {
-    std::string items = R"([{"lot":")" + lot + R"(","quantity":")" + qty + R"("}])";
-    Ok(from, R"({"type":"shipment","shipment_id":")" + id + R"(","to":")" + to +
-                 R"(","items":)" + items + R"(,"event_time":")" + at + R"("})");
-    Ok(to, R"({"type":"receipt","from":")" + from + R"(","shipment_id":")" + id +
-               R"(","items":)" + items + R"(,"event_time":")" + at + R"("})");
   }
   // A concrete lot drawn from silo S7 of plant 7 at `at`.
   void SiloConcrete(const std::string& lot, const std::string& at) {
@@ -128,19 +61,6 @@ class BuildingMaterialsRecallTest : public ::testing::Test {
     for (const auto& v : a) out.insert(std::string(v.as_string()));
     return out;
   }
-  static std::set<std::string> Parties(const json::object& status) {
-    std::set<std::string> out;
-    for (const auto& p : status.at("parties").as_array()) {
-      out.insert(std::string(p.as_object().at("party").as_string()));
-    }
-    return out;
-  }
-
-  TempDir dir_;
-  std::string data_;
-  std::map<std::string, PrivateKey> keys_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<HttpClient> http_;
 };
 
 // Scenario 2(e)1: batch B (P·O 42.5) is dispatched before its 28-day result

@@ -4,48 +4,21 @@
 // flow with the fix is accepted (sector-rules.md section 2 (a)-(c) and the
 // non-recall parts of the 2(e) scenarios).
 #include <gtest/gtest.h>
-#include <signal.h>
 
-#include <boost/json.hpp>
-#include <map>
-#include <memory>
 #include <string>
 
-#include "qtrace/crypto.h"
-#include "qtrace/encoding.h"
-#include "qtrace/host/ledger.h"
 #include "qtrace/http_client.h"
-#include "qtrace/record.h"
-#include "qtrace/record_json.h"
-#include "testing/daemon_process.h"
-#include "testing/temp_dir.h"
+#include "sector_daemon.h"
 
 namespace qtrace {
 namespace {
 
-namespace json = boost::json;
-using testing::DaemonProcess;
-using testing::TempDir;
-
-constexpr char kFb[] = "application/x-flatbuffers";
-
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
-
-class BuildingMaterialsTest : public ::testing::Test {
+class BuildingMaterialsTest : public testing::SectorDaemonTest {
  protected:
+  BuildingMaterialsTest() : SectorDaemonTest("building_materials", "2026-06-01T08:00:00+08:00") {}
+
   void SetUp() override {
-    data_ = dir_.Sub("data");
-    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
-    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
-    daemon_ = std::make_unique<DaemonProcess>(
-        QTRACED_PATH, data_, std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR});
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
+    ASSERT_NO_FATAL_FAILURE(SectorDaemonTest::SetUp());
 
     // The cement plant holds XK licence XK08-001-00931 (2022-2027).
     AddParty("ezhou-cement", "enterprise",
@@ -57,48 +30,6 @@ class BuildingMaterialsTest : public ::testing::Test {
     AddParty("ezhou-amr", "regulator");
     Ok(Post("ezhou-cement", R"({"type":"product","scheme":"local","product_id":"cement",
         "sector":"building_materials","name":"cement","default_unit":"TNE"})"));
-  }
-  void TearDown() override {
-    if (daemon_ && daemon_->running()) EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
-  }
-
-  HttpResponse Post(const std::string& party, const std::string& record_json) {
-    json::value v = json::parse(record_json);
-    auto& o = v.as_object();
-    if (!o.contains("party")) o["party"] = party;
-    if (!o.contains("event_time")) o["event_time"] = "2026-06-01T08:00:00+08:00";
-    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
-    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
-  }
-  void AddParty(const std::string& id, const std::string& role, const std::string& extra = "") {
-    keys_[id] = Must(PrivateKey::Generate());
-    std::string pub = Base64Encode(std::string_view(
-        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
-    Ok(Post("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" + role +
-                                  R"("],"sectors":["building_materials"],"keys":[")" + pub +
-                                  R"("])" + (extra.empty() ? "" : "," + extra) + "}"));
-  }
-  int64_t LogSize() {
-    auto r = Must(http_->Request("GET", "/healthz"));
-    return json::parse(r.body).as_object().at("log_size").to_number<int64_t>();
-  }
-  static std::string Reason(const HttpResponse& r) {
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    if (ec || !v.is_object() || !v.as_object().contains("reason")) return "";
-    return std::string(v.as_object().at("reason").as_string());
-  }
-  static void Ok(const HttpResponse& r) { ASSERT_EQ(r.status, 201) << r.body; }
-  // Posts a record that must be refused by `rule` with `code`, and checks
-  // that the log did not grow.
-  void Refused(const std::string& party, const std::string& record_json, const std::string& code,
-               const std::string& rule) {
-    int64_t before = LogSize();
-    auto r = Post(party, record_json);
-    EXPECT_EQ(r.status, 422) << r.body;
-    EXPECT_EQ(Reason(r), code) << r.body;
-    EXPECT_NE(r.body.find("building_materials " + rule + " "), std::string::npos) << r.body;
-    EXPECT_EQ(LogSize(), before) << "a refused record was written";
   }
 
   // A P·O 42.5 cement lot produced on `produced` (XK licence of the plant).
@@ -123,12 +54,6 @@ class BuildingMaterialsTest : public ::testing::Test {
            R"(","items":[{"lot":"local:cement/)" + lot + R"(","quantity":"60 TNE"}],
            "event_time":")" + at + R"("})";
   }
-
-  TempDir dir_;
-  std::string data_;
-  std::map<std::string, PrivateKey> keys_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<HttpClient> http_;
 };
 
 // ---- R-BM-0 / R-BM-2: cement fields and grades -------------------------------------

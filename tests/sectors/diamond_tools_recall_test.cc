@@ -3,42 +3,18 @@
 // level, and the scope the host computes with it — all and only the
 // implicated lots and the parties holding them.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <boost/json.hpp>
 #include <cstdio>
-#include <map>
-#include <memory>
 #include <set>
 #include <string>
 
-#include "qtrace/crypto.h"
-#include "qtrace/encoding.h"
-#include "qtrace/host/ledger.h"
-#include "qtrace/http_client.h"
-#include "qtrace/record.h"
-#include "qtrace/record_json.h"
-#include "qtrace/request_auth.h"
-#include "qtrace/time.h"
-#include "testing/daemon_process.h"
-#include "testing/temp_dir.h"
+#include "sector_daemon.h"
 
 namespace qtrace {
 namespace {
 
 namespace json = boost::json;
-using testing::DaemonProcess;
-using testing::TempDir;
-
-constexpr char kFb[] = "application/x-flatbuffers";
-
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
-
-int64_t NowSeconds() { return SystemClock::Default()->NowMicros() / kMicrosPerSecond; }
 
 // Day `d` of the scenario at hour:minute, +08:00 (day 1 = 1 October 2026).
 std::string Day(int d, int hour = 8, int minute = 0) {
@@ -60,17 +36,12 @@ constexpr Sku k300{"06901234567830", 300, 5093};
 constexpr Sku k400{"06901234567847", 400, 3820};
 constexpr char kCoreBit[] = "06901234567854";
 
-class DiamondToolsRecallTest : public ::testing::Test {
+class DiamondToolsRecallTest : public testing::SectorDaemonTest {
  protected:
+  DiamondToolsRecallTest() : SectorDaemonTest("diamond_tools", Day(1)) {}
+
   void SetUp() override {
-    data_ = dir_.Sub("data");
-    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
-    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
-    daemon_ = std::make_unique<DaemonProcess>(
-        QTRACED_PATH, data_, std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR});
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
+    ASSERT_NO_FATAL_FAILURE(SectorDaemonTest::SetUp());
 
     AddParty("ezhou-amr", "regulator");
     AddParty("diamond-qic", "lab");
@@ -84,35 +55,7 @@ class DiamondToolsRecallTest : public ::testing::Test {
     Product("ezhou-segments", "local", "segment-40x10", "EA");
     for (const Sku& s : {k350, k300, k400}) Product("ezhou-blades", "gtin", s.gtin, "EA");
   }
-  void TearDown() override {
-    if (daemon_ && daemon_->running()) EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
-  }
 
-  HttpResponse Post(const std::string& party, const std::string& record_json) {
-    json::value v = json::parse(record_json);
-    auto& o = v.as_object();
-    if (!o.contains("party")) o["party"] = party;
-    if (!o.contains("event_time")) o["event_time"] = Day(1);
-    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
-    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
-  }
-  void Ok(const std::string& party, const std::string& record_json) {
-    auto r = Post(party, record_json);
-    ASSERT_EQ(r.status, 201) << r.body << "\nrecord: " << record_json;
-  }
-  json::object Get(const std::string& party, const std::string& target) {
-    auto headers = SignRequest(keys_.at(party), "GET", target, "", NowSeconds());
-    auto r = Must(http_->Request("GET", target, "", "", headers));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body).as_object();
-  }
-  void AddParty(const std::string& id, const std::string& role) {
-    keys_[id] = Must(PrivateKey::Generate());
-    std::string pub = Base64Encode(std::string_view(
-        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
-    Ok("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" + role +
-                             R"("],"sectors":["diamond_tools"],"keys":[")" + pub + R"("]})");
-  }
   void Product(const std::string& owner, const std::string& scheme, const std::string& id,
                const std::string& unit) {
     Ok(owner, R"({"type":"product","scheme":")" + scheme + R"(","product_id":")" + id +
@@ -167,14 +110,6 @@ class DiamondToolsRecallTest : public ::testing::Test {
                            const std::string& kind = "composed_of") {
     return R"({"lot":")" + lot + R"(","quantity":")" + qty + R"(","kind":")" + kind + R"("})";
   }
-  void ShipAndReceive(const std::string& from, const std::string& to, const std::string& id,
-                      const std::string& lot, const std::string& qty, const std::string& at) {
-    std::string items = R"([{"lot":")" + lot + R"(","quantity":")" + qty + R"("}])";
-    Ok(from, R"({"type":"shipment","shipment_id":")" + id + R"(","to":")" + to +
-                 R"(","items":)" + items + R"(,"event_time":")" + at + R"("})");
-    Ok(to, R"({"type":"receipt","from":")" + from + R"(","shipment_id":")" + id +
-               R"(","items":)" + items + R"(,"event_time":")" + at + R"("})");
-  }
   void Recall(const std::string& id, const std::string& level, const std::string& seed) {
     Ok("ezhou-amr", R"({"type":"recall","recall_id":")" + id + R"(","sector":"diamond_tools",
         "level":")" + level + R"(","hazard":"segment detachment","responsible":"ezhou-blades",
@@ -187,22 +122,9 @@ class DiamondToolsRecallTest : public ::testing::Test {
     }
     return out;
   }
-  static std::set<std::string> Parties(const json::object& status) {
-    std::set<std::string> out;
-    for (const auto& p : status.at("parties").as_array()) {
-      out.insert(std::string(p.as_object().at("party").as_string()));
-    }
-    return out;
-  }
   static std::string Lot(const Sku& sku, const std::string& code) {
     return std::string("gtin:") + sku.gtin + "/" + code;
   }
-
-  TempDir dir_;
-  std::string data_;
-  std::map<std::string, PrivateKey> keys_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<HttpClient> http_;
 };
 
 // Scenario 3(e)1: braze run R (day 6, 09:00-11:30) was under temperature.

@@ -7,27 +7,15 @@
 // a wrong MOS label, a re-tipped blade, a resin wheel past its shelf life).
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
-#include <map>
-#include <memory>
+#include <iostream>
 #include <string>
 
-#include "qtrace/crypto.h"
-#include "qtrace/encoding.h"
-#include "qtrace/host/ledger.h"
 #include "qtrace/http_client.h"
-#include "qtrace/record_json.h"
-#include "testing/daemon_process.h"
-#include "testing/temp_dir.h"
+#include "sector_daemon.h"
 
 namespace qtrace {
 namespace {
 
-namespace json = boost::json;
-using testing::DaemonProcess;
-using testing::TempDir;
-
-constexpr char kFb[] = "application/x-flatbuffers";
 constexpr char kBlade[] = "gtin:06901234567816";
 constexpr char kWheel[] = "gtin:06901234567823";
 constexpr char kSegment[] = "local:segment-40x10";
@@ -41,23 +29,12 @@ constexpr char kSegments[] = R"([{"lot":"local:segment-40x10/SEG-2410","quantity
 constexpr char kRunR1006[] =
     R"([{"unit":"BRAZE-2","start":"2026-10-06T08:00:00+08:00","end":"2026-10-06T10:00:00+08:00"}])";
 
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
-
-class DiamondToolsTest : public ::testing::Test {
+class DiamondToolsTest : public testing::SectorDaemonTest {
  protected:
+  DiamondToolsTest() : SectorDaemonTest("diamond_tools", "2026-10-06T12:00:00+08:00") {}
+
   void SetUp() override {
-    data_ = dir_.Sub("data");
-    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
-    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
-    daemon_ = std::make_unique<DaemonProcess>(
-        QTRACED_PATH, data_, std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR});
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
+    ASSERT_NO_FATAL_FAILURE(SectorDaemonTest::SetUp());
 
     AddParty("ezhou-amr", "regulator");
     AddParty("diamond-qic", "lab");
@@ -95,50 +72,13 @@ class DiamondToolsTest : public ::testing::Test {
         "name":"segmented saw blade 350 mm","default_unit":"EA"})");
   }
 
+  // The daemon is not stopped here (its destructor kills it); its log is
+  // shown when the test failed.
   void TearDown() override {
     if (daemon_ && ::testing::Test::HasFailure()) std::cerr << daemon_->Log();
   }
 
-  HttpResponse Post(const std::string& party, const std::string& record_json) {
-    json::value v = json::parse(record_json);
-    auto& o = v.as_object();
-    if (!o.contains("party")) o["party"] = party;
-    if (!o.contains("event_time")) o["event_time"] = "2026-10-06T12:00:00+08:00";
-    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
-    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
-  }
-  void Accept(const std::string& party, const std::string& record_json) {
-    auto r = Post(party, record_json);
-    ASSERT_EQ(r.status, 201) << record_json << "\n" << r.body;
-  }
-  void AddParty(const std::string& id, const std::string& role) {
-    keys_[id] = Must(PrivateKey::Generate());
-    std::string pub = Base64Encode(std::string_view(
-        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
-    Accept("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" + role +
-                                 R"("],"sectors":["diamond_tools"],"keys":[")" + pub + R"("]})");
-  }
-  int64_t LogSize() {
-    auto r = Must(http_->Request("GET", "/healthz"));
-    return json::parse(r.body).as_object().at("log_size").as_int64();
-  }
-  static std::string Reason(const HttpResponse& r) {
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    if (ec || !v.is_object() || !v.as_object().contains("reason")) return "";
-    return std::string(v.as_object().at("reason").as_string());
-  }
-  // The record is refused with 422, `code` as the reason and a detail line
-  // "diamond_tools <rule> ...", and the log does not grow.
-  void Refused(const std::string& party, const std::string& record_json, const std::string& code,
-               const std::string& rule) {
-    int64_t before = LogSize();
-    auto r = Post(party, record_json);
-    EXPECT_EQ(r.status, 422) << r.body;
-    EXPECT_EQ(Reason(r), code) << r.body;
-    EXPECT_NE(r.body.find("diamond_tools " + rule + " "), std::string::npos) << r.body;
-    EXPECT_EQ(LogSize(), before) << "a refused record was written";
-  }
+  void Accept(const std::string& party, const std::string& record_json) { Ok(party, record_json); }
 
   // A blade lot of kBlade with `attrs`, `inputs` and `units` (JSON arrays).
   static std::string BladeLot(const std::string& code, const std::string& attrs,
@@ -171,12 +111,6 @@ class DiamondToolsTest : public ::testing::Test {
     Accept("ezhou-amr", R"({"type":"rule_parameters","sector":"diamond_tools","set_id":")" +
                             set_id + R"(","params":)" + params + "}");
   }
-
-  TempDir dir_;
-  std::string data_;
-  std::map<std::string, PrivateKey> keys_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<HttpClient> http_;
 };
 
 // ---- 3(a) / 3(c) marking -----------------------------------------------------------------

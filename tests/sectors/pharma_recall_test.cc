@@ -6,46 +6,28 @@
 // serials and parties. Deadlines are crossed on the daemon's drill clock
 // (--clock-offset-file).
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
 #include <map>
-#include <memory>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
-#include "qtrace/crypto.h"
-#include "qtrace/encoding.h"
-#include "qtrace/host/ledger.h"
-#include "qtrace/http_client.h"
-#include "qtrace/record.h"
-#include "qtrace/record_json.h"
-#include "qtrace/request_auth.h"
 #include "qtrace/time.h"
-#include "testing/daemon_process.h"
-#include "testing/temp_dir.h"
+#include "sector_daemon.h"
 
 namespace qtrace {
 namespace {
 
 namespace json = boost::json;
-using testing::DaemonProcess;
-using testing::TempDir;
 
-constexpr char kFb[] = "application/x-flatbuffers";
 constexpr char kP1[] = "national:86900001000019";  // MAH 1's tablets
 constexpr char kP2[] = "national:86900001000026";  // MAH 2's tablets
-
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
 
 // Drug trace code `i` of series `series` (drug identifier 8123456).
 std::string Code(int series, int i) {
@@ -62,21 +44,15 @@ std::set<std::string> Strings(const json::value& v) {
   return out;
 }
 
-class PharmaRecallTest : public ::testing::Test {
+class PharmaRecallTest : public testing::SectorDaemonTest {
  protected:
+  PharmaRecallTest() : SectorDaemonTest("pharma", "2026-10-20T08:00:00+08:00") {}
+
   void SetUp() override {
-    data_ = dir_.Sub("data");
-    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
-    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
     offset_file_ = dir_.path() + "/clock-offset";
     std::ofstream(offset_file_) << "0\n";
-    daemon_ = std::make_unique<DaemonProcess>(
-        QTRACED_PATH, data_,
-        std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR, "--clock-offset-file",
-                                 offset_file_, "--recall-monitor-s", "1"});
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
+    extra_daemon_args_ = {"--clock-offset-file", offset_file_, "--recall-monitor-s", "1"};
+    ASSERT_NO_FATAL_FAILURE(SectorDaemonTest::SetUp());
 
     const std::string mfg = R"("licences":[{"kind":"drug_mfg","number":"HB2024)";
     AddParty("api-maker", "enterprise", mfg + R"(0017"}])");
@@ -96,42 +72,14 @@ class PharmaRecallTest : public ::testing::Test {
     Ok("mah-2", R"({"type":"product","scheme":"national","product_id":"86900001000026",
         "sector":"pharma","default_unit":"EA"})");
   }
-  void TearDown() override {
-    if (daemon_ && daemon_->running()) {
-      EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
-    }
-  }
 
-  HttpResponse Post(const std::string& party, const std::string& record_json) {
-    json::value v = json::parse(record_json);
-    auto& o = v.as_object();
-    if (!o.contains("party")) o["party"] = party;
-    if (!o.contains("event_time")) o["event_time"] = "2026-10-20T08:00:00+08:00";
-    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
-    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
-  }
-  void Ok(const std::string& party, const std::string& record_json) {
-    auto r = Post(party, record_json);
-    ASSERT_EQ(r.status, 201) << r.body << "\nrecord: " << record_json;
-  }
-  // A signed GET, timed on the daemon's (drill) clock. Signatures are
+  // Requests are timed on the daemon's (drill) clock. Signatures are
   // deterministic and the daemon refuses a replayed one, so two requests
   // for the same target are signed at different seconds.
-  json::object Get(const std::string& party, const std::string& target) {
+  int64_t SigningTime() override {
     int64_t now = SystemClock::Default()->NowMicros() / kMicrosPerSecond + offset_s_;
     signed_at_ = std::max(now, signed_at_ + 1);
-    auto headers = SignRequest(keys_.at(party), "GET", target, "", signed_at_);
-    auto r = Must(http_->Request("GET", target, "", "", headers));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body).as_object();
-  }
-  void AddParty(const std::string& id, const std::string& role, const std::string& extra = "") {
-    keys_[id] = Must(PrivateKey::Generate());
-    std::string pub = Base64Encode(std::string_view(
-        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
-    Ok("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" + role +
-                             R"("],"sectors":["pharma"],"keys":[")" + pub + R"("])" +
-                             (extra.empty() ? "" : "," + extra) + "}");
+    return signed_at_;
   }
   // Moves the daemon's clock forward (it re-reads the file every 100 ms).
   void AdvanceHours(int hours) {
@@ -174,13 +122,6 @@ class PharmaRecallTest : public ::testing::Test {
     Ok("nmpa", R"({"type":"recall","recall_id":")" + id + R"(","sector":"pharma","level":")" +
                    level + R"(","hazard":"NDMA above the limit","responsible":")" + responsible +
                    R"(","seed":)" + seed + "}");
-  }
-  static std::set<std::string> Parties(const json::object& status) {
-    std::set<std::string> out;
-    for (const auto& p : status.at("parties").as_array()) {
-      out.insert(std::string(p.as_object().at("party").as_string()));
-    }
-    return out;
   }
   // The (party, what) pairs of recall `id` in the overdue list, once the
   // monitor has written them (it runs every second).
@@ -234,13 +175,9 @@ class PharmaRecallTest : public ::testing::Test {
     Ship("mah-2", "hospital-1", p2 + "/C2", "10 EA", CodeList(7, 1, 10));
   }
 
-  TempDir dir_;
-  std::string data_, offset_file_;
+  std::string offset_file_;
   int64_t offset_s_ = 0, signed_at_ = 0;
   int shipments_ = 0;
-  std::map<std::string, PrivateKey> keys_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<HttpClient> http_;
 };
 
 // Scenario 4(e)1: one level 2 case per MAH; the A-77 batches, the three

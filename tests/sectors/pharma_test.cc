@@ -6,40 +6,18 @@
 // time of the event: the test's events are in 2026-09/10 and several
 // licences have expired by the time the records are posted.
 #include <gtest/gtest.h>
-#include <signal.h>
 
-#include <boost/json.hpp>
-#include <map>
-#include <memory>
 #include <string>
-#include <vector>
 
-#include "qtrace/crypto.h"
-#include "qtrace/encoding.h"
-#include "qtrace/host/ledger.h"
 #include "qtrace/http_client.h"
-#include "qtrace/record.h"
-#include "qtrace/record_json.h"
-#include "testing/daemon_process.h"
-#include "testing/temp_dir.h"
+#include "sector_daemon.h"
 
 namespace qtrace {
 namespace {
 
-namespace json = boost::json;
-using testing::DaemonProcess;
-using testing::TempDir;
-
-constexpr char kFb[] = "application/x-flatbuffers";
 constexpr char kTablets[] = "national:86900001000019";  // a valid 药品本位码
 constexpr char kApi[] = "local:metformin-api";
 constexpr char kApproval[] = "国药准字H20213456";
-
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
 
 // Drug trace code `i` of series `series`: drug identifier 8123456 + 13 digits.
 std::string Code(int series, int i) {
@@ -51,17 +29,12 @@ std::string CodeList(int series, int from, int to) {
   return "[" + out + "]";
 }
 
-class PharmaTest : public ::testing::Test {
+class PharmaTest : public testing::SectorDaemonTest {
  protected:
+  PharmaTest() : SectorDaemonTest("pharma", "2026-06-01T08:00:00+08:00") {}
+
   void SetUp() override {
-    data_ = dir_.Sub("data");
-    ASSERT_TRUE(host::Ledger::Initialize(data_, {}).ok());
-    keys_["platform-admin"] = Must(PrivateKey::LoadPem(host::DataDirLayout(data_).admin_key()));
-    daemon_ = std::make_unique<DaemonProcess>(
-        QTRACED_PATH, data_, std::vector<std::string>{"--plugin-dir", QTRACE_SECTOR_PLUGIN_DIR});
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    http_ = std::make_unique<HttpClient>("127.0.0.1", daemon_->port());
+    ASSERT_NO_FATAL_FAILURE(SectorDaemonTest::SetUp());
 
     // The API maker's licence ends on 2026-10-01; the tablet maker's and
     // the distributor's run to 2027 / 2029.
@@ -80,60 +53,12 @@ class PharmaTest : public ::testing::Test {
     Ok(Post("hubei-tablets", R"({"type":"product","scheme":"national","product_id":"86900001000019",
         "sector":"pharma","name":"metformin HCl tablets 0.5 g x 60","default_unit":"EA"})"));
   }
-  void TearDown() override {
-    if (daemon_ && daemon_->running()) {
-      EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
-    }
-  }
-
   static std::string Licence(const std::string& kind, const std::string& number,
                              const std::string& from, const std::string& to) {
     return R"("licences":[{"kind":")" + kind + R"(","number":")" + number +
            R"(","valid_from":")" + from + R"(T00:00:00+08:00","valid_to":")" + to +
            R"(T00:00:00+08:00"}])";
   }
-  HttpResponse Post(const std::string& party, const std::string& record_json) {
-    json::value v = json::parse(record_json);
-    auto& o = v.as_object();
-    if (!o.contains("party")) o["party"] = party;
-    if (!o.contains("event_time")) o["event_time"] = "2026-06-01T08:00:00+08:00";
-    auto env = SignPayload(keys_.at(party), kRecordPayloadType, Must(RecordFromJson(o)));
-    return Must(http_->Request("POST", "/v1/records", EncodeEnvelope(env), kFb));
-  }
-  void AddParty(const std::string& id, const std::string& role, const std::string& extra = "") {
-    keys_[id] = Must(PrivateKey::Generate());
-    std::string pub = Base64Encode(std::string_view(
-        reinterpret_cast<const char*>(keys_[id].public_key().raw().data()), 32));
-    Ok(Post("platform-admin", R"({"type":"party","party_id":")" + id + R"(","roles":[")" + role +
-                                  R"("],"sectors":["pharma"],"keys":[")" + pub + R"("])" +
-                                  (extra.empty() ? "" : "," + extra) + "}"));
-  }
-  int64_t LogSize() {
-    auto r = Must(http_->Request("GET", "/healthz"));
-    return json::parse(r.body).as_object().at("log_size").to_number<int64_t>();
-  }
-  static std::string Reason(const HttpResponse& r) {
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    if (ec || !v.is_object() || !v.as_object().contains("reason")) return "";
-    return std::string(v.as_object().at("reason").as_string());
-  }
-  static void Ok(const HttpResponse& r) { ASSERT_EQ(r.status, 201) << r.body; }
-  // Posts a record that must be refused with `code` (by the pharma plugin's
-  // `rule`, or by the host core when `rule` is empty) and checks that the
-  // log did not grow.
-  void Refused(const std::string& party, const std::string& record_json, const std::string& code,
-               const std::string& rule) {
-    int64_t before = LogSize();
-    auto r = Post(party, record_json);
-    EXPECT_EQ(r.status, 422) << r.body;
-    EXPECT_EQ(Reason(r), code) << r.body;
-    if (!rule.empty()) {
-      EXPECT_NE(r.body.find("pharma " + rule + " "), std::string::npos) << r.body;
-    }
-    EXPECT_EQ(LogSize(), before) << "a refused record was written";
-  }
-
   // API lot `lot` of `maker`, 500 KGM, produced on `produced` (a date).
   std::string ApiLot(const std::string& lot, const std::string& produced,
                      const std::string& extra_attrs = "") {
@@ -190,12 +115,6 @@ class PharmaTest : public ::testing::Test {
                                      "60 KGM", "2026-09-05")));
   }
   static std::string Tablets(const std::string& lot) { return std::string(kTablets) + "/" + lot; }
-
-  TempDir dir_;
-  std::string data_;
-  std::map<std::string, PrivateKey> keys_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<HttpClient> http_;
 };
 
 // ---- R-PH-A1 / R-PH-A2: approval number and drug standard code ------------------------------
