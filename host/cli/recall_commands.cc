@@ -140,11 +140,24 @@ std::string RecallText(const RecallView& r) {
   if (!r.parties.empty()) {
     Table t({"party", "notified", "ack due", "acknowledged", "on time", "overdue"});
     for (const auto& p : r.parties) {
+      if (p.for_information) {
+        t.Add({p.party + " (for information)", p.notified ? p.notified_at : "no", "-", "-", "-",
+               OrDash(Join(p.overdue))});
+        continue;
+      }
       t.Add({p.party, p.notified ? p.notified_at : "no", OrDash(p.ack_due),
              p.acknowledged ? p.acknowledged_at : "no",
              p.acknowledged ? (p.on_time ? "yes" : "late") : "-", OrDash(Join(p.overdue))});
     }
     out += "\nparties\n" + t.Render(2);
+  }
+  if (!r.deadlines.empty()) {
+    Table t({"milestone", "owed by", "due", "met", "missed"});
+    for (const auto& d : r.deadlines) {
+      t.Add({d.what, d.party, d.due.empty() ? "(not yet due)" : d.due, OrDash(d.met_at),
+             d.missed ? "MISSED" : "-"});
+    }
+    out += "\nmilestones\n" + t.Render(2);
   }
   if (!r.holders.empty()) {
     Table t({"holder", "lot", "distributed", "recovered", "destroyed", "consumed", "corrected",
@@ -284,6 +297,21 @@ void AddRecallCommands(CLI::App& app) {
       return SubmitSpec(a->f, a->spec,
                         "progress on recall " + a->spec.recall_id + " (" +
                             std::to_string(a->spec.items.size()) + " lot(s))");
+    });
+  }
+  {
+    auto a = std::make_shared<std::pair<RecordFlags, RecallProgressSpec>>();
+    CLI::App* c = recall->add_subcommand(
+        "file-plan", "File the recall plan / evaluation report with the regulator (responsible party)");
+    c->add_option("--id", a->second.recall_id, "recall id")->required();
+    c->add_option("--evidence", a->second.evidence, "the plan's documents (repeat)")
+        ->take_all()
+        ->allow_extra_args(false)
+        ->required();
+    AddRecordFlags(c, &a->first);
+    SetHandler(c, [a]() -> CommandResult {
+      a->second.report = "plan";
+      return SubmitSpec(a->first, a->second, "recall plan for " + a->second.recall_id);
     });
   }
   {

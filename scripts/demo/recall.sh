@@ -32,10 +32,12 @@ for p in super-a super-b lake-restaurants; do
   "$QT" recall notices --key "$keys/$p.key" --party "$p" | sed 's/^/     /'
 done
 
-section "12. Acknowledgements (the restaurant chain does not answer)"
+section "12. Acknowledgements (the restaurant chain does not answer); the processor files its plan"
 for p in super-a super-b ezhou-aquatic liangzi-coop lakeside-feed; do
   as "$p" recall ack --id "$rid"
 done
+as ezhou-aquatic recall file-plan --id "$rid" \
+  --evidence "recall-plan/$rid.pdf" --evidence "risk-evaluation/$rid.pdf"
 refused super-b ship --to lake-restaurants --shipment DN-X-0930 \
   --item "$retail/RB-02=10 KGM"
 

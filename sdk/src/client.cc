@@ -964,6 +964,7 @@ StatusOr<RecallView> Client::GetRecall(std::string_view id) {
     RecallPartyView p;
     p.party = Str(x, "party");
     p.notified = Bool(x, "notified");
+    p.for_information = Bool(x, "for_information");
     p.notified_at = Str(x, "notified_at");
     p.ack_due = Str(x, "ack_due");
     p.acknowledged = Bool(x, "acknowledged");
@@ -973,6 +974,10 @@ StatusOr<RecallView> Client::GetRecall(std::string_view id) {
     p.last_report_at = Str(x, "last_report_at");
     p.evidence = Strings(x, "evidence");
     v.parties.push_back(std::move(p));
+  });
+  EachObject(o, "deadlines", [&](const json::object& x) {
+    v.deadlines.push_back({Str(x, "what"), Str(x, "party"), Str(x, "due"), Str(x, "met_at"),
+                           Bool(x, "missed")});
   });
   if (const json::value* e = Field(o, "effectiveness"); e && e->is_object()) {
     const json::object& eo = e->as_object();

@@ -522,6 +522,7 @@ std::string ToRecordJson(const RecallProgressSpec& s) {
   }
   if (!items.empty()) o["items"] = std::move(items);
   PutStrings(o, "evidence", s.evidence);
+  if (!s.report.empty()) o["report"] = s.report;
   return Finish(std::move(o), s.event_time, s.note);
 }
 

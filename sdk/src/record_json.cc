@@ -247,6 +247,9 @@ constexpr EnumName<fb::RecallState> kRecallStates[] = {
     {fb::RecallState::EXPANDED, "expanded"},
     {fb::RecallState::CLOSED, "closed"},
     {fb::RecallState::NO_RECALL, "no_recall"}};
+constexpr EnumName<fb::RecallReportKind> kRecallReports[] = {
+    {fb::RecallReportKind::PROGRESS, "progress"},
+    {fb::RecallReportKind::PLAN, "plan"}};
 constexpr EnumName<fb::AttrType> kAttrTypes[] = {
     {fb::AttrType::STRING, "string"}, {fb::AttrType::INT, "int"},
     {fb::AttrType::DECIMAL, "decimal"}, {fb::AttrType::BOOL, "bool"},
@@ -1103,6 +1106,11 @@ StatusOr<BodyOffset> BuildRecallNotice(Ctx& c, Reader& r) {
   QT_ASSIGN_OR_RETURN(auto ack_due, r.Time("ack_due", false));
   const json::value* every = r.Find("report_every_hours");
   uint32_t hours = every && every->is_int64() ? static_cast<uint32_t>(every->as_int64()) : 0;
+  const json::value* every_wd = r.Find("report_every_working_days");
+  uint32_t working_days =
+      every_wd && every_wd->is_int64() ? static_cast<uint32_t>(every_wd->as_int64()) : 0;
+  const json::value* info = r.Find("for_information");
+  bool for_information = info && info->is_bool() && info->as_bool();
   QT_ASSIGN_OR_RETURN(auto complete_due, r.Time("complete_due", false));
   const json::value* as_of = r.Find("scope_as_of");
   uint64_t scope_as_of = as_of && as_of->is_int64() ? static_cast<uint64_t>(as_of->as_int64()) : 0;
@@ -1125,6 +1133,8 @@ StatusOr<BodyOffset> BuildRecallNotice(Ctx& c, Reader& r) {
   nb.add_complete_due(&d);
   nb.add_scope_as_of(scope_as_of);
   if (digest) nb.add_scope_digest(&*digest);
+  nb.add_report_every_working_days(working_days);
+  nb.add_for_information(for_information);
   return nb.Finish().Union();
 }
 
@@ -1148,9 +1158,11 @@ StatusOr<BodyOffset> BuildRecallProgress(Ctx& c, Reader& r) {
   }));
   QT_ASSIGN_OR_RETURN(auto evidence, r.Strings("evidence"));
   QT_ASSIGN_OR_RETURN(std::string note, r.Str("note", false));
+  QT_ASSIGN_OR_RETURN(auto report, ParseEnum(r, "report", kRecallReports, false,
+                                             fb::RecallReportKind::PROGRESS));
   return fb::CreateRecallProgress(c.b, c.b.CreateString(id),
                                   items.empty() ? 0 : c.b.CreateVector(items),
-                                  StringVec(c, evidence), OptString(c, note))
+                                  StringVec(c, evidence), OptString(c, note), report)
       .Union();
 }
 
@@ -1695,6 +1707,10 @@ void BodyToJson(const fb::Record& rec, json::object& o) {
       PutTime(o, "complete_due", x->complete_due());
       if (x->scope_as_of() != 0) o["scope_as_of"] = x->scope_as_of();
       if (x->scope_digest()) o["scope_digest"] = HashHex(x->scope_digest());
+      if (x->report_every_working_days() != 0) {
+        o["report_every_working_days"] = x->report_every_working_days();
+      }
+      if (x->for_information()) o["for_information"] = true;
       break;
     }
     case fb::Body::RecallAck: {
@@ -1721,6 +1737,7 @@ void BodyToJson(const fb::Record& rec, json::object& o) {
       }
       PutStrings(o, "evidence", x->evidence());
       PutStr(o, "note", x->note());
+      if (x->report() != fb::RecallReportKind::PROGRESS) o["report"] = NameOf(kRecallReports, x->report());
       break;
     }
     case fb::Body::RecallTransition: {

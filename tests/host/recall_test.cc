@@ -134,7 +134,8 @@ TEST_F(AquaticRecall, ScopeIsAllAndOnlyTheTaintedLots) {
     EXPECT_EQ(notified, (std::set<std::string>{"feed-mill", "coop", "collector", "super-a",
                                                "super-b", "restaurants"}));
     EXPECT_EQ(rc.state, fb::RecallState::NOTIFYING);
-    EXPECT_EQ(rc.plan.ack_due_hours, 24);
+    const PlanDeadline* ack = rc.plan.deadline(DeadlineKind::kAcknowledge);
+    EXPECT_TRUE(ack != nullptr && ack->hours == 24);
     return 0;
   });
 }
@@ -275,6 +276,85 @@ TEST_F(AquaticRecall, OnlyRegulatorsOrderForOthers) {
     EXPECT_TRUE(rc.parties.at(*s.FindParty("restaurants")).notified);  // new in round 2
     return 0;
   });
+}
+
+int64_t At(const char* text) { return ParseTimestamp(text).value().micros; }
+
+// Working days by a plan's calendar: weekends, holidays and make-up days in
+// the calendar's own offset, at the same time of day.
+TEST(WorkCalendarTest, CountsWorkingDaysInItsOwnOffset) {
+  WorkCalendar cn;  // UTC+08:00, Saturday and Sunday off
+  // Friday 2026-09-25 10:00 +08:00 + 1 working day = Monday 09-28.
+  EXPECT_EQ(cn.AddWorkingDays(At("2026-09-25T10:00:00+08:00"), 1), At("2026-09-28T10:00:00+08:00"));
+  EXPECT_EQ(cn.AddWorkingDays(At("2026-09-25T10:00:00+08:00"), 5), At("2026-10-02T10:00:00+08:00"));
+  // Friday 20:00 UTC is Saturday 04:00 in Beijing: one working day after it
+  // is Monday 04:00 there, Sunday 20:00 UTC (counted in UTC it would be
+  // Monday 20:00 UTC).
+  EXPECT_EQ(cn.AddWorkingDays(At("2026-09-25T20:00:00Z"), 1), At("2026-09-27T20:00:00Z"));
+  // National Day week off (local days since the epoch), Sunday 09-27 and
+  // Saturday 10-10 worked instead.
+  auto day = [](const char* date) {
+    return static_cast<int32_t>((At(date) + 8 * kMicrosPerHour) / kMicrosPerDay);
+  };
+  for (const char* d : {"2026-10-01T00:00:00+08:00", "2026-10-02T00:00:00+08:00",
+                        "2026-10-05T00:00:00+08:00", "2026-10-06T00:00:00+08:00",
+                        "2026-10-07T00:00:00+08:00"}) {
+    cn.holidays.push_back(day(d));
+  }
+  cn.extra_working_days = {day("2026-09-27T00:00:00+08:00"), day("2026-10-10T00:00:00+08:00")};
+  EXPECT_TRUE(cn.IsWorkingDay(day("2026-09-27T00:00:00+08:00")));
+  EXPECT_FALSE(cn.IsWorkingDay(day("2026-10-05T00:00:00+08:00")));
+  // From Friday 09-25: 09-27 (make-up), 28, 29, 30, then 10-08, 09, 10 (make-up), 12.
+  EXPECT_EQ(cn.AddWorkingDays(At("2026-09-25T10:00:00+08:00"), 8), At("2026-10-12T10:00:00+08:00"));
+  // Another weekend (Friday and Saturday off) in another offset.
+  WorkCalendar gulf;
+  gulf.utc_offset_minutes = 240;
+  gulf.weekend_mask = (1u << 5) | (1u << 6);
+  EXPECT_EQ(gulf.AddWorkingDays(At("2026-09-24T09:00:00+04:00"), 1), At("2026-09-27T09:00:00+04:00"));
+}
+
+TEST(RecallPlanTest, DeadlinesUseTheCalendarAndSurviveJson) {
+  RecallPlan plan;
+  plan.deadlines = {{DeadlineKind::kAcknowledge, DeadlineAnchor::kNotified, 24, 0, false},
+                    {DeadlineKind::kComplete, DeadlineAnchor::kNotified, 0, 10, false},
+                    {DeadlineKind::kReview, DeadlineAnchor::kCompleted, 240, 0, false}};
+  plan.notify = {{NotifyTarget::kHolders, fb::RecallDepth::RETAIL, 24, 0},
+                 {NotifyTarget::kRegulator, fb::RecallDepth::CONSUMER, 0, 2}};
+  plan.calendar.holidays = {20'000};
+  plan.notes = {"a note"};
+  const int64_t t = At("2026-09-25T10:00:00+08:00");
+  EXPECT_EQ(plan.DueAfter(DeadlineKind::kAcknowledge, t), t + 24 * kMicrosPerHour);
+  EXPECT_EQ(plan.DueAfter(DeadlineKind::kComplete, t), At("2026-10-09T10:00:00+08:00"));
+  EXPECT_EQ(plan.DueAfter(DeadlineKind::kSummary, t), 0);  // not in the plan
+  EXPECT_EQ(plan.DueAfter(DeadlineKind::kComplete, 0), 0);  // anchor not reached
+  EXPECT_TRUE(plan.Notifies(NotifyTarget::kRegulator));
+  EXPECT_FALSE(plan.Notifies(NotifyTarget::kConsignees));
+  EXPECT_TRUE(RecallPlan{}.Notifies(NotifyTarget::kConsignees));  // no rules: holders + consignees
+
+  auto back = RecallPlanFromJson(RecallPlanToJson(plan));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(RecallPlanToJson(*back), RecallPlanToJson(plan));
+  EXPECT_EQ(back->DueAfter(DeadlineKind::kComplete, t), At("2026-10-09T10:00:00+08:00"));
+  ASSERT_EQ(back->notify.size(), 2u);
+  EXPECT_EQ(back->notify[1].working_days, 2);
+
+  // A plan stored before deadlines were a list still reads.
+  auto old = RecallPlanFromJson(R"({"source":"host-default","rule_set":"x","edge_kinds":255,
+      "through_units":true,"max_depth":4294967295,"serial_level":true,"ack_due_hours":48,
+      "report_every_hours":24,"complete_due_hours":0,"complete_due_working_days":15,
+      "require_all_acknowledged":true,"require_reconciled":true,"min_accounted_share_permille":1000,
+      "require_disposal_evidence":true,"require_summary":true,"require_in_situ_assessment":false,
+      "public_notice":false})");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->DueAfter(DeadlineKind::kAcknowledge, t), t + 48 * kMicrosPerHour);
+  ASSERT_NE(old->deadline(DeadlineKind::kProgressReport), nullptr);
+  EXPECT_TRUE(old->deadline(DeadlineKind::kProgressReport)->repeat);
+  EXPECT_EQ(old->deadline(DeadlineKind::kComplete)->working_days, 15);
+
+  EXPECT_FALSE(RecallPlanFromJson(R"({"source":"x"})").ok());
+  std::string bad_kind = RecallPlanToJson(plan);
+  bad_kind.replace(bad_kind.find("\"acknowledge\""), 13, "\"whenever\"");
+  EXPECT_EQ(RecallPlanFromJson(bad_kind).status().reason(), "bad_plan");
 }
 
 }  // namespace

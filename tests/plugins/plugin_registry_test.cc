@@ -333,9 +333,32 @@ TEST_F(PluginRegistryTest, RecallPlansComeFromTheSectorsPlugin) {
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(plan->source, "fixture_good");
   EXPECT_EQ(plan->rule_set, "fixture-good/2026.1");
-  EXPECT_EQ(plan->ack_due_hours, 24);
-  EXPECT_EQ(plan->report_every_hours, 72);
-  EXPECT_EQ(plan->complete_due_working_days, 10);
+  // Every deadline, as the plugin stated it (working days stay working days).
+  ASSERT_EQ(plan->deadlines.size(), 4u);
+  const PlanDeadline* start = plan->deadline(DeadlineKind::kStart);
+  ASSERT_NE(start, nullptr);
+  EXPECT_EQ(start->anchor, DeadlineAnchor::kRiskKnown);
+  EXPECT_EQ(start->hours, 24);
+  EXPECT_EQ(plan->deadline(DeadlineKind::kAcknowledge)->hours, 24);
+  const PlanDeadline* report = plan->deadline(DeadlineKind::kProgressReport);
+  ASSERT_NE(report, nullptr);
+  EXPECT_EQ(report->working_days, 3);
+  EXPECT_TRUE(report->repeat);
+  const PlanDeadline* complete = plan->deadline(DeadlineKind::kComplete);
+  ASSERT_NE(complete, nullptr);
+  EXPECT_EQ(complete->anchor, DeadlineAnchor::kOrdered);
+  EXPECT_EQ(complete->working_days, 10);
+  EXPECT_EQ(plan->calendar.utc_offset_minutes, 480);
+  ASSERT_EQ(plan->notify.size(), 1u);
+  EXPECT_EQ(plan->notify[0].target, NotifyTarget::kConsignees);
+  EXPECT_EQ(plan->notify[0].depth, fb::RecallDepth::RETAIL);
+  EXPECT_TRUE(plan->Notifies(NotifyTarget::kConsignees));
+  EXPECT_FALSE(plan->Notifies(NotifyTarget::kHolders));
+  ASSERT_EQ(plan->notes.size(), 1u);
+  // The plan survives its JSON form (kept in the order's decisions).
+  auto back = RecallPlanFromJson(RecallPlanToJson(*plan));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(RecallPlanToJson(*back), RecallPlanToJson(*plan));
   EXPECT_EQ(plan->max_depth, 8u);
   EXPECT_DOUBLE_EQ(plan->min_accounted_share, 0.95);
   EXPECT_TRUE(plan->public_notice);

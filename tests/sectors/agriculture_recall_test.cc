@@ -180,9 +180,9 @@ TEST_F(AgricultureRecallTest, ATaintedPondsCommingledLotsAreRecalledAllAndOnly) 
   const auto& plan = st.at("plan").as_object();
   EXPECT_EQ(plan.at("source").as_string(), "agriculture");
   EXPECT_EQ(plan.at("rule_set").as_string(), "agriculture/2026.1");
-  EXPECT_EQ(plan.at("ack_due_hours").as_int64(), 24);
-  EXPECT_EQ(plan.at("report_every_hours").as_int64(), 24);
-  EXPECT_EQ(plan.at("complete_due_working_days").as_int64(), 10);
+  EXPECT_EQ(testing::PlanDue(plan, "acknowledge"), 24);
+  EXPECT_EQ(testing::PlanDue(plan, "progress_report"), 24);
+  EXPECT_EQ(testing::PlanDue(plan, "complete", "working_days"), 10);
   EXPECT_TRUE(st.at("public_notice").as_bool());
 }
 
@@ -327,7 +327,7 @@ TEST_F(AgricultureRecallTest, AContaminatedPesticideLotIsRecalledThroughThePlots
                                             "veg-packer", "market-1", "market-2", "market-3",
                                             "market-4"}));
   // Level 1: every consignee is notified at the order, before the 24 h start.
-  EXPECT_EQ(st.at("plan").at("ack_due_hours").as_int64(), 24);
+  EXPECT_EQ(testing::PlanDue(st.at("plan").as_object(), "acknowledge"), 24);
 }
 
 TEST_F(AgricultureRecallTest, FoodRecallLevelsSetTheDeadlines) {
@@ -342,8 +342,8 @@ TEST_F(AgricultureRecallTest, FoodRecallLevelsSetTheDeadlines) {
   ASSERT_EQ(Order("RC-AG-3", "3").status, 201);
   json::value st = Get("ezhou-amr", "/v1/recalls/RC-AG-3");
   const auto& plan = st.at("plan").as_object();
-  EXPECT_EQ(plan.at("ack_due_hours").as_int64(), 72);
-  EXPECT_EQ(plan.at("complete_due_working_days").as_int64(), 30);
+  EXPECT_EQ(testing::PlanDue(plan, "acknowledge"), 72);
+  EXPECT_EQ(testing::PlanDue(plan, "complete", "working_days"), 30);
 }
 
 }  // namespace

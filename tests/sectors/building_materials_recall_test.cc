@@ -140,10 +140,10 @@ TEST_F(BuildingMaterialsRecallTest, CementStrengthFailureWithSiloCommingling) {
   const json::object& plan = st.at("plan").as_object();
   EXPECT_EQ(plan.at("source").as_string(), "building_materials");
   EXPECT_EQ(plan.at("rule_set").as_string(), "building-materials/2026.1");
-  EXPECT_EQ(plan.at("ack_due_hours").to_number<int64_t>(), 24);
-  EXPECT_EQ(plan.at("report_every_hours").to_number<int64_t>(), 7 * 24);
-  EXPECT_EQ(plan.at("complete_due_working_days").to_number<int64_t>(), 15);
-  EXPECT_TRUE(plan.at("in_situ_assessment_required").as_bool());
+  EXPECT_EQ(testing::PlanDue(plan, "acknowledge"), 24);
+  EXPECT_EQ(testing::PlanDue(plan, "progress_report"), 7 * 24);
+  EXPECT_EQ(testing::PlanDue(plan, "complete", "working_days"), 15);
+  EXPECT_TRUE(plan.at("require_in_situ_assessment").as_bool());
 
   EXPECT_EQ(Strings(st.at("scope").as_object().at("lots").as_array()),
             (std::set<std::string>{"local:cement/B", "local:concrete-7/D4", "local:concrete-7/D6",
@@ -178,9 +178,9 @@ TEST_F(BuildingMaterialsRecallTest, AMarkingRecallDoesNotFollowComposition) {
   Recall("BM-C-1", "C", "local:cement/B");
   json::object st = Get("ezhou-amr", "/v1/recalls/BM-C-1");
   const json::object& plan = st.at("plan").as_object();
-  EXPECT_EQ(plan.at("ack_due_hours").to_number<int64_t>(), 7 * 24);
-  EXPECT_EQ(plan.at("report_every_hours").to_number<int64_t>(), 0);
-  EXPECT_FALSE(plan.at("in_situ_assessment_required").as_bool());
+  EXPECT_EQ(testing::PlanDue(plan, "acknowledge"), 7 * 24);
+  EXPECT_EQ(testing::PlanDue(plan, "progress_report"), 0);
+  EXPECT_FALSE(plan.at("require_in_situ_assessment").as_bool());
   EXPECT_EQ(Strings(st.at("scope").as_object().at("lots").as_array()),
             (std::set<std::string>{"local:cement/B"}))
       << json::serialize(st.at("scope"));
@@ -260,7 +260,7 @@ TEST_F(BuildingMaterialsRecallTest, ALeafSpringFurnaceWindowTakesOnlyItsLeavesAn
       << json::serialize(st.at("scope"));
   EXPECT_EQ(Parties(st), (std::set<std::string>{"ezhou-springs", "oem-trucks", "dealer-1"}))
       << json::serialize(st.at("parties"));
-  EXPECT_TRUE(st.at("plan").as_object().at("in_situ_assessment_required").as_bool());
+  EXPECT_TRUE(st.at("plan").as_object().at("require_in_situ_assessment").as_bool());
 }
 
 }  // namespace

@@ -166,9 +166,9 @@ TEST_F(DiamondToolsRecallTest, BrazeRunDefectTakesOnlyThatRunsBlades) {
   const json::object& plan = st.at("plan").as_object();
   EXPECT_EQ(plan.at("source").as_string(), "diamond_tools");
   EXPECT_EQ(plan.at("rule_set").as_string(), "diamond-tools/2026.1");
-  EXPECT_EQ(plan.at("ack_due_hours").to_number<int64_t>(), 24);
-  EXPECT_EQ(plan.at("report_every_hours").to_number<int64_t>(), 7 * 24);
-  EXPECT_EQ(plan.at("complete_due_hours").to_number<int64_t>(), 30 * 24);
+  EXPECT_EQ(testing::PlanDue(plan, "acknowledge"), 24);
+  EXPECT_EQ(testing::PlanDue(plan, "progress_report"), 7 * 24);
+  EXPECT_EQ(testing::PlanDue(plan, "complete"), 30 * 24);
   EXPECT_TRUE(st.at("public_notice").as_bool());
 
   EXPECT_EQ(Lots(st), (std::set<std::string>{Lot(k350, "BL-6-0"), Lot(k300, "BL-6-1"),

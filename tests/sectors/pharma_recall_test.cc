@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "qtrace/crypto.h"
+#include "qtrace/encoding.h"
 #include "qtrace/time.h"
 #include "sector_daemon.h"
 
@@ -195,9 +197,9 @@ TEST_F(PharmaRecallTest, SharedApiLotAcrossTwoMahs) {
   const json::object& plan = m1.at("plan").as_object();
   EXPECT_EQ(plan.at("source").as_string(), "pharma");
   EXPECT_EQ(plan.at("rule_set").as_string(), "pharma/2026.1");
-  EXPECT_EQ(plan.at("ack_due_hours").to_number<int64_t>(), 72);
-  EXPECT_EQ(plan.at("report_every_hours").to_number<int64_t>(), 72);
-  EXPECT_EQ(plan.at("complete_due_hours").to_number<int64_t>(), 30 * 24);
+  EXPECT_EQ(testing::PlanDue(plan, "acknowledge"), 72);
+  EXPECT_EQ(testing::PlanDue(plan, "progress_report"), 72);
+  EXPECT_EQ(testing::PlanDue(plan, "complete"), 30 * 24);
   EXPECT_TRUE(m1.at("public_notice").as_bool());
   // The bulk batch takes its three packaging batches with it.
   EXPECT_EQ(Strings(m1.at("scope").as_object().at("lots")),
@@ -227,17 +229,33 @@ TEST_F(PharmaRecallTest, SharedApiLotAcrossTwoMahs) {
                                                  "hospital-1"}))
       << json::serialize(api.at("parties"));
 
-  // Everyone acknowledges; 40 h on, MAH 1 reports; 33 h later (73 h after
-  // the notice) only MAH 2's report is overdue.
+  // Everyone acknowledges; 40 h on, MAH 1 files its recall plan with the
+  // regulator and reports; 33 h later (73 h after the notice) MAH 2 has
+  // missed both its plan filing and its report (level 2: 3 days each).
   for (const auto& p : Parties(m1)) Ok(p, R"({"type":"recall_ack","recall_id":"RC-MAH1"})");
   for (const auto& p : Parties(m2)) Ok(p, R"({"type":"recall_ack","recall_id":"RC-MAH2"})");
   AdvanceHours(40);
+  // A plan is filed by the responsible MAH only, and names its documents.
+  EXPECT_EQ(Post("dist", R"({"type":"recall_progress","recall_id":"RC-MAH1","report":"plan",
+      "evidence":["plan.pdf"]})").status, 403);
+  EXPECT_EQ(Post("mah-1", R"({"type":"recall_progress","recall_id":"RC-MAH1","report":"plan"})").status,
+            400);
+  Ok("mah-1", R"({"type":"recall_progress","recall_id":"RC-MAH1","report":"plan",
+      "evidence":["RC-MAH1-evaluation.pdf","RC-MAH1-plan.pdf"]})");
   Ok("mah-1", R"({"type":"recall_progress","recall_id":"RC-MAH1","note":"notices out, 12 packs back",
       "items":[{"lot":"national:86900001000019/PK-3","destroyed":"10 EA"}]})");
   AdvanceHours(33);
-  EXPECT_EQ(Overdue("RC-MAH2", 1),
-            (std::set<std::pair<std::string, std::string>>{{"mah-2", "progress_report"}}));
+  EXPECT_EQ(Overdue("RC-MAH2", 2),
+            (std::set<std::pair<std::string, std::string>>{{"mah-2", "file_plan"},
+                                                           {"mah-2", "progress_report"}}));
   EXPECT_TRUE(Overdue("RC-MAH1", 0).empty());
+  // The status shows each milestone: the plan met, MAH 2's missed.
+  json::object plan1 = testing::Milestone(Get("nmpa", "/v1/recalls/RC-MAH1"), "file_plan");
+  EXPECT_FALSE(plan1.at("missed").as_bool()) << json::serialize(plan1);
+  EXPECT_TRUE(plan1.contains("met_at")) << json::serialize(plan1);
+  json::object plan2 = testing::Milestone(Get("nmpa", "/v1/recalls/RC-MAH2"), "file_plan");
+  EXPECT_TRUE(plan2.at("missed").as_bool()) << json::serialize(plan2);
+  EXPECT_EQ(plan2.at("party").as_string(), "mah-2");
 }
 
 // Scenario 4(e)2: suspect packs (a code dispensed elsewhere, one scanned
@@ -250,8 +268,8 @@ TEST_F(PharmaRecallTest, CounterfeitCodesStayAtSerialLevel) {
          R"({"serials":[")" + Code(1, 3) + R"(",")" + Code(6, 2) + R"("]})");
   json::object st = Get("nmpa", "/v1/recalls/RC-SUSPECT");
   const json::object& plan = st.at("plan").as_object();
-  EXPECT_EQ(plan.at("ack_due_hours").to_number<int64_t>(), 24);
-  EXPECT_EQ(plan.at("report_every_hours").to_number<int64_t>(), 7 * 24);
+  EXPECT_EQ(testing::PlanDue(plan, "acknowledge"), 24);
+  EXPECT_EQ(testing::PlanDue(plan, "progress_report"), 7 * 24);
   EXPECT_FALSE(st.at("public_notice").as_bool());
   const json::object& scope = st.at("scope").as_object();
   EXPECT_EQ(Strings(scope.at("serials")), (std::set<std::string>{Code(1, 3), Code(6, 2)}))
@@ -274,15 +292,17 @@ TEST_F(PharmaRecallTest, LevelOneClockAndWidening) {
   Recall("RC-L1", "1", "mah-1", R"({"lots":[")" + p1 + R"(/B1"]})");
   json::object st = Get("nmpa", "/v1/recalls/RC-L1");
   const json::object& plan = st.at("plan").as_object();
-  EXPECT_EQ(plan.at("ack_due_hours").to_number<int64_t>(), 24);
-  EXPECT_EQ(plan.at("report_every_hours").to_number<int64_t>(), 24);
+  EXPECT_EQ(testing::PlanDue(plan, "acknowledge"), 24);
+  EXPECT_EQ(testing::PlanDue(plan, "progress_report"), 24);
   EXPECT_TRUE(st.at("public_notice").as_bool());
   std::set<std::string> first = Parties(st);
   EXPECT_EQ(first, (std::set<std::string>{"mah-1", "dist", "pharmacy-1", "hospital-1"}))
       << json::serialize(st.at("parties"));
   for (const auto& p : first) Ok(p, R"({"type":"recall_ack","recall_id":"RC-L1"})");
 
-  AdvanceHours(20);  // the day-1 report
+  AdvanceHours(20);  // the plan (due within a day at level 1) and the day-1 report
+  Ok("mah-1", R"({"type":"recall_progress","recall_id":"RC-L1","report":"plan",
+      "evidence":["RC-L1-plan.pdf"]})");
   Ok("mah-1", R"({"type":"recall_progress","recall_id":"RC-L1","note":"day 1"})");
   AdvanceHours(30);  // 50 h: the day-2 report (due at 44 h) is missing
   EXPECT_EQ(Overdue("RC-L1", 1),
@@ -305,6 +325,82 @@ TEST_F(PharmaRecallTest, LevelOneClockAndWidening) {
   EXPECT_EQ(rounds, (std::map<std::string, int64_t>{{"mah-1", 0}, {"dist", 0}, {"pharmacy-1", 0},
                                                     {"hospital-1", 1}, {"mah-2", 1}}))
       << json::serialize(widened.at("parties"));
+}
+
+// A MAH initiates a level 3 recall of its own batch C2. The sector's
+// regulator is told for information (another sector's is not), owes no
+// acknowledgement and does not hold up the closing. Milestones run on the
+// drill clock: returns done -> the summary is due within 10 working days
+// (missed here) -> the regulator's review within 10 days of the summary
+// (missed too) -> review and close.
+TEST_F(PharmaRecallTest, AFirmsOwnRecallRunsThroughItsMilestones) {
+  SharedApiChain();
+  keys_["hubei-amr"] = testing::Must(PrivateKey::Generate());
+  Ok("platform-admin", R"({"type":"party","party_id":"hubei-amr","roles":["regulator"],
+      "sectors":["agriculture"],"keys":[")" +
+                           Base64Encode(std::string_view(
+                               reinterpret_cast<const char*>(
+                                   keys_["hubei-amr"].public_key().raw().data()),
+                               32)) +
+                           R"("]})");
+  const std::string p2 = kP2;
+  Ok("mah-2", R"({"type":"recall","recall_id":"RC-OWN","sector":"pharma","level":"3",
+      "hazard":"dissolution out of specification","responsible":"mah-2",
+      "seed":{"lots":[")" + p2 + R"(/C2"]}})");
+  json::object st = Get("nmpa", "/v1/recalls/RC-OWN");
+  EXPECT_EQ(Parties(st), (std::set<std::string>{"mah-2", "hospital-1", "nmpa"}))
+      << json::serialize(st.at("parties"));
+  for (const auto& p : st.at("parties").as_array()) {
+    const json::object& po = p.as_object();
+    EXPECT_EQ(po.contains("for_information"), po.at("party").as_string() == "nmpa")
+        << json::serialize(po);
+  }
+  EXPECT_EQ(st.at("effectiveness").at("notified_parties").as_int64(), 2);
+  json::object inbox = Get("nmpa", "/v1/notices");
+  ASSERT_EQ(inbox.at("notices").as_array().size(), 1u) << json::serialize(inbox);
+  const json::object& notice = inbox.at("notices").as_array()[0].as_object();
+  EXPECT_EQ(notice.at("recall_id").as_string(), "RC-OWN");
+  EXPECT_TRUE(notice.at("for_information").as_bool());
+  EXPECT_FALSE(notice.contains("ack_due"));
+  // The firm started and notified with its own order.
+  EXPECT_FALSE(testing::Milestone(st, "notify").at("missed").as_bool()) << json::serialize(st.at("deadlines"));
+  EXPECT_FALSE(testing::Milestone(st, "summary").contains("due"));  // nothing completed yet
+
+  for (const char* p : {"mah-2", "hospital-1"}) {
+    Ok(p, R"({"type":"recall_ack","recall_id":"RC-OWN"})");
+  }
+  Ok("mah-2", R"({"type":"recall_progress","recall_id":"RC-OWN","report":"plan",
+      "evidence":["RC-OWN-plan.pdf"]})");
+  AdvanceHours(24);
+  Ok("hospital-1", R"({"type":"recall_progress","recall_id":"RC-OWN","evidence":["destruction-0931.pdf"],
+      "items":[{"lot":")" + p2 + R"(/C2","destroyed":"10 EA"}]})");
+  st = Get("nmpa", "/v1/recalls/RC-OWN");
+  json::object completion = testing::Milestone(st, "completion");
+  EXPECT_TRUE(completion.contains("met_at")) << json::serialize(completion);
+  EXPECT_FALSE(completion.at("missed").as_bool());
+  EXPECT_TRUE(testing::Milestone(st, "summary").contains("due")) << json::serialize(st.at("deadlines"));
+  EXPECT_FALSE(testing::Milestone(st, "review").contains("due"));  // no summary to review yet
+
+  // 15 days on, no summary: 10 working days have passed.
+  AdvanceHours(15 * 24);
+  EXPECT_EQ(Overdue("RC-OWN", 1),
+            (std::set<std::pair<std::string, std::string>>{{"mah-2", "summary"}}));
+  Ok("mah-2", R"({"type":"recall_transition","recall_id":"RC-OWN","to":"completed_by_firm",
+      "reason":"summary: 10 of 10 packs destroyed"})");
+  // 11 days after the summary the regulator has not reviewed it.
+  AdvanceHours(11 * 24);
+  EXPECT_EQ(Overdue("RC-OWN", 2),
+            (std::set<std::pair<std::string, std::string>>{{"mah-2", "summary"},
+                                                           {"nmpa", "review"}}));
+  Ok("nmpa", R"({"type":"recall_transition","recall_id":"RC-OWN","to":"under_review"})");
+  // nmpa never acknowledged (it was told for information): the recall closes.
+  Ok("nmpa", R"({"type":"recall_transition","recall_id":"RC-OWN","to":"closed",
+      "reason":"effective"})");
+  st = Get("nmpa", "/v1/recalls/RC-OWN?state=all");
+  EXPECT_EQ(st.at("state").as_string(), "CLOSED");
+  json::object review = testing::Milestone(st, "review");
+  EXPECT_TRUE(review.at("missed").as_bool()) << json::serialize(review);
+  EXPECT_EQ(review.at("party").as_string(), "nmpa");
 }
 
 }  // namespace

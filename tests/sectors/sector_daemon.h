@@ -19,6 +19,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,29 @@ template <typename T>
 T Must(StatusOr<T> v) {
   EXPECT_TRUE(v.ok()) << v.status().ToString();
   return std::move(v).value();
+}
+
+// Deadline `kind` ("acknowledge", "complete", ...) of a recall status's
+// "plan": its "hours" (or `unit` "working_days"); -1 when the plan has no
+// such deadline or counts it the other way.
+inline int64_t PlanDue(const boost::json::object& plan, std::string_view kind,
+                       std::string_view unit = "hours") {
+  for (const auto& d : plan.at("deadlines").as_array()) {
+    const auto& o = d.as_object();
+    if (o.at("kind").as_string() != kind) continue;
+    const boost::json::value* v = o.if_contains(unit);
+    return v ? v->to_number<int64_t>() : -1;
+  }
+  return -1;
+}
+
+// Milestone `what` ("file_plan", "summary", ...) of a recall status's
+// "deadlines"; empty when the plan sets none.
+inline boost::json::object Milestone(const boost::json::object& status, std::string_view what) {
+  for (const auto& d : status.at("deadlines").as_array()) {
+    if (d.as_object().at("what").as_string() == what) return d.as_object();
+  }
+  return {};
 }
 
 // Whether a registered party names the fixture's sector in "sectors".

@@ -780,11 +780,19 @@ void Api::Handle(Request req, Reply reply) {
                 items.push_back(json::object{{"party", s.party(p).id}, {"what", what},
                                              {"due", FormatMicrosUtc(due)}});
               };
-              if (prog.notified && !prog.acked && prog.ack_due && (prog.ack_overdue || now > prog.ack_due)) {
+              if (prog.notified && !prog.informational && !prog.acked && prog.ack_due &&
+                  (prog.ack_overdue || now > prog.ack_due)) {
                 add("acknowledgement", prog.ack_due);
               }
               if (prog.report_overdue_due) add("progress_report", prog.report_overdue_due);
-              if (prog.complete_overdue) add("completion", prog.complete_due);
+            }
+            for (const auto& m : rc.missed) {
+              if (!caller->IsAuthority() && caller->party != rc.responsible &&
+                  m.party != caller->party) {
+                continue;
+              }
+              items.push_back(json::object{{"party", s.party(m.party).id}, {"what", m.what},
+                                           {"due", FormatMicrosUtc(m.due)}});
             }
             if (items.empty()) continue;
             ro["overdue"] = std::move(items);
@@ -861,6 +869,7 @@ void Api::Handle(Request req, Reply reply) {
                           {"responsible", s.party(rc->responsible).id},
                           {"state", fb::EnumNameRecallState(rc->state)},
                           {"acknowledged", p.acked}, {"lots", std::move(lots)}};
+          if (p.informational) no["for_information"] = true;
           if (p.ack_due) no["ack_due"] = FormatMicrosUtc(p.ack_due);
           if (p.complete_due) no["complete_due"] = FormatMicrosUtc(p.complete_due);
           notices.push_back(std::move(no));

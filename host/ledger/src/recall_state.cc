@@ -33,17 +33,90 @@ std::string_view StateName(fb::RecallState s) {
 
 // ---- plans ---------------------------------------------------------------------------
 
-int64_t AddWorkingDays(int64_t micros, int64_t n) {
-  // Count in the local (UTC+08:00) calendar: Monday-Friday are working days.
-  const int64_t offset = 8 * kMicrosPerHour;
+namespace {
+constexpr std::string_view kDeadlineKinds[] = {"start",           "notify",   "acknowledge",
+                                               "file_plan",       "progress_report",
+                                               "complete",        "summary",  "review"};
+constexpr std::string_view kAnchors[] = {"risk_known", "ordered", "notified", "completed"};
+constexpr std::string_view kTargets[] = {"holders",  "consignees", "producer", "responsible",
+                                         "regulator", "certifier", "oem",      "public"};
+constexpr std::string_view kDepths[] = {"wholesale", "retail", "consumer"};
+
+template <size_t N>
+int IndexOf(const std::string_view (&names)[N], std::string_view name) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+}  // namespace
+
+std::string_view DeadlineKindName(DeadlineKind k) {
+  auto i = static_cast<size_t>(k);
+  return i < std::size(kDeadlineKinds) ? kDeadlineKinds[i] : "unknown";
+}
+std::string_view DeadlineAnchorName(DeadlineAnchor a) {
+  auto i = static_cast<size_t>(a);
+  return i < std::size(kAnchors) ? kAnchors[i] : "unknown";
+}
+std::string_view NotifyTargetName(NotifyTarget t) {
+  auto i = static_cast<size_t>(t);
+  return i < std::size(kTargets) ? kTargets[i] : "unknown";
+}
+
+bool WorkCalendar::IsWorkingDay(int64_t local_day) const {
+  auto day = static_cast<int32_t>(local_day);
+  if (std::binary_search(holidays.begin(), holidays.end(), day)) return false;
+  if (std::binary_search(extra_working_days.begin(), extra_working_days.end(), day)) return true;
+  // 1970-01-01 was a Thursday (ISO weekday 4).
+  int64_t iso = ((local_day + 3) % 7 + 7) % 7 + 1;
+  return (weekend_mask & (1u << iso)) == 0;
+}
+
+int64_t WorkCalendar::AddWorkingDays(int64_t micros, int64_t n) const {
+  const int64_t offset = int64_t{utc_offset_minutes} * 60 * 1'000'000;
   int64_t t = micros;
-  while (n > 0) {
+  // A calendar with no working day at all would never end: give up after
+  // ten years of days.
+  for (int guard = 0; n > 0 && guard < 3660; ++guard) {
     t += kMicrosPerDay;
-    int64_t days = (t + offset) / kMicrosPerDay;  // days since 1970-01-01 (a Thursday)
-    int64_t weekday = (days + 3) % 7;             // 0 = Monday
-    if (weekday < 5) --n;
+    int64_t local = t + offset;
+    int64_t day = local >= 0 ? local / kMicrosPerDay : (local - kMicrosPerDay + 1) / kMicrosPerDay;
+    if (IsWorkingDay(day)) --n;
   }
   return t;
+}
+
+const PlanDeadline* RecallPlan::deadline(DeadlineKind k) const {
+  for (const auto& d : deadlines) {
+    if (d.kind == k) return &d;
+  }
+  return nullptr;
+}
+
+int64_t RecallPlan::DueAfter(const PlanDeadline& d, int64_t from) const {
+  if (d.working_days > 0) return calendar.AddWorkingDays(from, d.working_days);
+  if (d.hours > 0) return from + d.hours * kMicrosPerHour;
+  return 0;
+}
+
+int64_t RecallPlan::DueAfter(DeadlineKind k, int64_t anchor_micros) const {
+  const PlanDeadline* d = deadline(k);
+  if (d == nullptr || anchor_micros == 0) return 0;
+  return DueAfter(*d, anchor_micros);
+}
+
+bool RecallPlan::Notifies(NotifyTarget t) const {
+  if (notify.empty()) return t == NotifyTarget::kHolders || t == NotifyTarget::kConsignees;
+  for (const auto& r : notify) {
+    if (r.target == t) return true;
+  }
+  return false;
+}
+
+double RecallPlan::CompletionShare() const {
+  if (require_reconciled) return 1.0;
+  return min_accounted_share > 0 ? min_accounted_share : 1.0;
 }
 
 StatusOr<RecallPlan> DefaultRecallPlan(std::string_view sector, std::string_view level) {
@@ -63,14 +136,20 @@ StatusOr<RecallPlan> DefaultRecallPlan(std::string_view sector, std::string_view
     }
     return -1;
   };
+  using K = DeadlineKind;
+  using A = DeadlineAnchor;
+  auto hours = [](K k, A a, int64_t h, bool repeat = false) {
+    return PlanDeadline{k, a, h, 0, repeat};
+  };
+  auto working_days = [](K k, A a, int64_t d) { return PlanDeadline{k, a, 0, d, false}; };
   if (sector == "pharma") {
     // 药品召回管理办法: notice + filing within 1/3/7 days, reports daily / 3 / 7 days.
     int l = pick({"1", "2", "3"});
     if (l < 0) return bad();
     const int64_t days[] = {1, 3, 7};
-    p.ack_due_hours = days[l] * 24;
-    p.report_every_hours = days[l] * 24;
-    p.complete_due_hours = 30 * 24;
+    p.deadlines = {hours(K::kAcknowledge, A::kNotified, days[l] * 24),
+                   hours(K::kProgressReport, A::kNotified, days[l] * 24, true),
+                   hours(K::kComplete, A::kNotified, 30 * 24)};
     p.public_notice = l < 2;
   } else if (sector == "building_materials") {
     // Levels A/B/C: notify 24 h / 72 h / 7 d; reports weekly / biweekly / at the end.
@@ -78,9 +157,9 @@ StatusOr<RecallPlan> DefaultRecallPlan(std::string_view sector, std::string_view
     if (l < 0) return bad();
     const int64_t ack[] = {24, 72, 7 * 24};
     const int64_t report[] = {7 * 24, 14 * 24, 0};
-    p.ack_due_hours = ack[l];
-    p.report_every_hours = report[l];
-    p.complete_due_working_days = 15;
+    p.deadlines = {hours(K::kAcknowledge, A::kNotified, ack[l]),
+                   working_days(K::kComplete, A::kNotified, 15)};
+    if (report[l] > 0) p.deadlines.push_back(hours(K::kProgressReport, A::kNotified, report[l], true));
     p.require_in_situ_assessment = l == 0;
   } else if (sector == "diamond_tools") {
     // serious/moderate/low: 24 h / 72 h / 7 d; >= 95 % accounted to close.
@@ -88,9 +167,9 @@ StatusOr<RecallPlan> DefaultRecallPlan(std::string_view sector, std::string_view
     if (l < 0) return bad();
     const int64_t ack[] = {24, 72, 7 * 24};
     const int64_t report[] = {7 * 24, 14 * 24, 0};
-    p.ack_due_hours = ack[l];
-    p.report_every_hours = report[l];
-    p.complete_due_hours = 30 * 24;
+    p.deadlines = {hours(K::kAcknowledge, A::kNotified, ack[l]),
+                   hours(K::kComplete, A::kNotified, 30 * 24)};
+    if (report[l] > 0) p.deadlines.push_back(hours(K::kProgressReport, A::kNotified, report[l], true));
     p.require_reconciled = false;
     p.min_accounted_share = l == 0 ? 0.95 : 0.0;
     p.public_notice = l == 0;
@@ -101,42 +180,78 @@ StatusOr<RecallPlan> DefaultRecallPlan(std::string_view sector, std::string_view
     if (l < 0) return bad();
     const int64_t ack[] = {24, 48, 72};
     const int64_t wd[] = {10, 20, 30};
-    p.ack_due_hours = ack[l];
-    p.report_every_hours = 24 * (l + 1);
-    p.complete_due_working_days = wd[l];
+    p.deadlines = {hours(K::kAcknowledge, A::kNotified, ack[l]),
+                   hours(K::kProgressReport, A::kNotified, 24 * (l + 1), true),
+                   working_days(K::kComplete, A::kNotified, wd[l])};
     p.public_notice = true;
   }
   return p;
 }
 
 std::string RecallPlanToJson(const RecallPlan& p) {
-  boost::json::object o{
+  namespace json = boost::json;
+  json::array deadlines;
+  for (const auto& d : p.deadlines) {
+    json::object o{{"kind", DeadlineKindName(d.kind)}, {"anchor", DeadlineAnchorName(d.anchor)}};
+    if (d.working_days > 0) {
+      o["working_days"] = d.working_days;
+    } else {
+      o["hours"] = d.hours;
+    }
+    if (d.repeat) o["repeat"] = true;
+    deadlines.push_back(std::move(o));
+  }
+  json::array weekend, holidays, extra;
+  for (int d = 1; d <= 7; ++d) {
+    if (p.calendar.weekend_mask & (1u << d)) weekend.emplace_back(d);
+  }
+  for (int32_t d : p.calendar.holidays) holidays.emplace_back(d);
+  for (int32_t d : p.calendar.extra_working_days) extra.emplace_back(d);
+  json::array notify;
+  for (const auto& r : p.notify) {
+    json::object o{{"target", NotifyTargetName(r.target)},
+                   {"depth", kDepths[std::min<size_t>(static_cast<size_t>(r.depth), 2)]}};
+    if (r.working_days > 0) o["within_working_days"] = r.working_days;
+    if (r.hours > 0) o["within_hours"] = r.hours;
+    notify.push_back(std::move(o));
+  }
+  json::array notes;
+  for (const auto& n : p.notes) notes.emplace_back(n);
+  json::object o{
       {"source", p.source},
       {"rule_set", p.rule_set},
       {"edge_kinds", p.edge_kinds},
       {"through_units", p.through_units},
       {"max_depth", p.max_depth},
       {"serial_level", p.serial_level},
-      {"ack_due_hours", p.ack_due_hours},
-      {"report_every_hours", p.report_every_hours},
-      {"complete_due_hours", p.complete_due_hours},
-      {"complete_due_working_days", p.complete_due_working_days},
+      {"deadlines", std::move(deadlines)},
+      {"calendar", json::object{{"name", p.calendar.name},
+                                {"utc_offset_minutes", p.calendar.utc_offset_minutes},
+                                {"weekend", std::move(weekend)},
+                                {"holidays", std::move(holidays)},
+                                {"extra_working_days", std::move(extra)}}},
+      {"notify", std::move(notify)},
       {"require_all_acknowledged", p.require_all_acknowledged},
       {"require_reconciled", p.require_reconciled},
       {"min_accounted_share_permille", static_cast<int64_t>(p.min_accounted_share * 1000 + 0.5)},
       {"require_disposal_evidence", p.require_disposal_evidence},
       {"require_summary", p.require_summary},
       {"require_in_situ_assessment", p.require_in_situ_assessment},
-      {"public_notice", p.public_notice}};
-  return boost::json::serialize(o);
+      {"public_notice", p.public_notice},
+      {"notes", std::move(notes)}};
+  return json::serialize(o);
 }
 
 StatusOr<RecallPlan> RecallPlanFromJson(std::string_view text) {
+  namespace json = boost::json;
   boost::system::error_code ec;
-  auto v = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
+  auto v = json::parse(json::string_view(text.data(), text.size()), ec);
   if (ec || !v.is_object()) return InvalidArgument("recall plan is not a JSON object", "bad_plan");
   const auto& o = v.as_object();
   RecallPlan p;
+  auto bad = [](const std::string& what) {
+    return InvalidArgument("recall plan: " + what, "bad_plan");
+  };
   try {
     p.source = std::string(o.at("source").as_string());
     p.rule_set = std::string(o.at("rule_set").as_string());
@@ -144,10 +259,65 @@ StatusOr<RecallPlan> RecallPlanFromJson(std::string_view text) {
     p.through_units = o.at("through_units").as_bool();
     p.max_depth = o.at("max_depth").to_number<uint32_t>();
     p.serial_level = o.at("serial_level").as_bool();
-    p.ack_due_hours = o.at("ack_due_hours").to_number<int64_t>();
-    p.report_every_hours = o.at("report_every_hours").to_number<int64_t>();
-    p.complete_due_hours = o.at("complete_due_hours").to_number<int64_t>();
-    p.complete_due_working_days = o.at("complete_due_working_days").to_number<int64_t>();
+    if (const json::value* ds = o.if_contains("deadlines")) {
+      for (const auto& dv : ds->as_array()) {
+        const auto& d = dv.as_object();
+        int kind = IndexOf(kDeadlineKinds, d.at("kind").as_string());
+        int anchor = IndexOf(kAnchors, d.at("anchor").as_string());
+        if (kind < 0 || anchor < 0) return bad("unknown deadline kind or anchor");
+        PlanDeadline pd{static_cast<DeadlineKind>(kind), static_cast<DeadlineAnchor>(anchor)};
+        if (const auto* h = d.if_contains("hours")) pd.hours = h->to_number<int64_t>();
+        if (const auto* w = d.if_contains("working_days")) pd.working_days = w->to_number<int64_t>();
+        if (const auto* r = d.if_contains("repeat")) pd.repeat = r->as_bool();
+        p.deadlines.push_back(pd);
+      }
+    } else {
+      // Stores written before deadlines were a list: flat timers.
+      auto num = [&](const char* k) {
+        const json::value* x = o.if_contains(k);
+        return x ? x->to_number<int64_t>() : int64_t{0};
+      };
+      using K = DeadlineKind;
+      using A = DeadlineAnchor;
+      if (num("ack_due_hours") > 0) p.deadlines.push_back({K::kAcknowledge, A::kNotified, num("ack_due_hours")});
+      if (num("report_every_hours") > 0) {
+        p.deadlines.push_back({K::kProgressReport, A::kNotified, num("report_every_hours"), 0, true});
+      }
+      if (num("complete_due_working_days") > 0) {
+        p.deadlines.push_back({K::kComplete, A::kNotified, 0, num("complete_due_working_days")});
+      } else if (num("complete_due_hours") > 0) {
+        p.deadlines.push_back({K::kComplete, A::kNotified, num("complete_due_hours")});
+      }
+    }
+    if (const json::value* cv = o.if_contains("calendar")) {
+      const auto& c = cv->as_object();
+      p.calendar.name = std::string(c.at("name").as_string());
+      p.calendar.utc_offset_minutes = c.at("utc_offset_minutes").to_number<int32_t>();
+      p.calendar.weekend_mask = 0;
+      for (const auto& d : c.at("weekend").as_array()) {
+        auto day = d.to_number<int>();
+        if (day < 1 || day > 7) return bad("weekend days are ISO weekdays 1-7");
+        p.calendar.weekend_mask |= static_cast<uint8_t>(1u << day);
+      }
+      for (const auto& d : c.at("holidays").as_array()) p.calendar.holidays.push_back(d.to_number<int32_t>());
+      for (const auto& d : c.at("extra_working_days").as_array()) {
+        p.calendar.extra_working_days.push_back(d.to_number<int32_t>());
+      }
+      std::sort(p.calendar.holidays.begin(), p.calendar.holidays.end());
+      std::sort(p.calendar.extra_working_days.begin(), p.calendar.extra_working_days.end());
+    }
+    if (const json::value* ns = o.if_contains("notify")) {
+      for (const auto& nv : ns->as_array()) {
+        const auto& n = nv.as_object();
+        int target = IndexOf(kTargets, n.at("target").as_string());
+        int depth = IndexOf(kDepths, n.at("depth").as_string());
+        if (target < 0 || depth < 0) return bad("unknown notify target or depth");
+        NotifyRule r{static_cast<NotifyTarget>(target), static_cast<fb::RecallDepth>(depth)};
+        if (const auto* h = n.if_contains("within_hours")) r.hours = h->to_number<int64_t>();
+        if (const auto* w = n.if_contains("within_working_days")) r.working_days = w->to_number<int64_t>();
+        p.notify.push_back(r);
+      }
+    }
     p.require_all_acknowledged = o.at("require_all_acknowledged").as_bool();
     p.require_reconciled = o.at("require_reconciled").as_bool();
     p.min_accounted_share = o.at("min_accounted_share_permille").to_number<int64_t>() / 1000.0;
@@ -155,8 +325,11 @@ StatusOr<RecallPlan> RecallPlanFromJson(std::string_view text) {
     p.require_summary = o.at("require_summary").as_bool();
     p.require_in_situ_assessment = o.at("require_in_situ_assessment").as_bool();
     p.public_notice = o.at("public_notice").as_bool();
+    if (const json::value* ns = o.if_contains("notes")) {
+      for (const auto& n : ns->as_array()) p.notes.emplace_back(n.as_string());
+    }
   } catch (const std::exception& e) {
-    return InvalidArgument(std::string("recall plan: ") + e.what(), "bad_plan");
+    return bad(e.what());
   }
   return p;
 }
@@ -432,10 +605,53 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
 
 // ---- notices -----------------------------------------------------------------------------
 
+namespace {
+
+// When `a` happened for recall `rc` (0 = not yet); `notified`: the notice
+// time of the party in question.
+int64_t AnchorTime(const RecallInfo& rc, DeadlineAnchor a, int64_t notified) {
+  switch (a) {
+    case DeadlineAnchor::kRiskKnown: return rc.risk_known_at;
+    case DeadlineAnchor::kOrdered: return rc.decided_at;
+    case DeadlineAnchor::kNotified: return notified;
+    case DeadlineAnchor::kCompleted: return rc.completed_at;
+  }
+  return 0;
+}
+
+int64_t DueOf(const RecallInfo& rc, DeadlineKind k, int64_t notified) {
+  const PlanDeadline* d = rc.plan.deadline(k);
+  if (d == nullptr) return 0;
+  int64_t anchor = AnchorTime(rc, d->anchor, notified);
+  if (k == DeadlineKind::kReview) {
+    // There is nothing to review before the firm's summary is in.
+    if (rc.summary_at == 0) return 0;
+    anchor = std::max(anchor, rc.summary_at);
+  }
+  return anchor == 0 ? 0 : rc.plan.DueAfter(*d, anchor);
+}
+
+int64_t Exposure(const ScopeHolding& h) { return std::max<int64_t>(h.held, 0) + h.consumed; }
+int64_t Accounted(const PartyRecallProgress::LotReport& r) {
+  return r.recovered + r.destroyed + r.consumed + r.corrected;
+}
+
+const ScopeHolding* FindHolding(const RecallScope& scope, LotId lot, PartyIdx party) {
+  auto it = std::lower_bound(
+      scope.holdings.begin(), scope.holdings.end(), std::make_pair(lot, party),
+      [](const ScopeHolding& h, const std::pair<LotId, PartyIdx>& k) {
+        return std::tie(h.lot, h.party) < std::tie(k.first, k.second);
+      });
+  if (it == scope.holdings.end() || it->lot != lot || it->party != party) return nullptr;
+  return &*it;
+}
+
+}  // namespace
+
 std::string LedgerState::NoticePayload(const RecallInfo& recall, PartyIdx party, uint32_t round,
                                        const std::vector<ScopeHolding>& holdings,
                                        const std::vector<std::string>& serials,
-                                       const RecordContext& ctx) const {
+                                       bool for_information, const RecordContext& ctx) const {
   flatbuffers::FlatBufferBuilder b(1024);
   std::vector<flatbuffers::Offset<fb::RecallNoticeLot>> lots;
   for (const auto& h : holdings) {
@@ -461,15 +677,10 @@ std::string LedgerState::NoticePayload(const RecallInfo& recall, PartyIdx party,
                                              sv.empty() ? 0 : b.CreateVector(sv)));
   }
   const RecallPlan& plan = recall.plan;
-  int64_t now = ctx.record_time;
-  fb::Timestamp ack(plan.ack_due_hours ? now + plan.ack_due_hours * kMicrosPerHour : 0, 0);
-  int64_t complete = 0;
-  if (plan.complete_due_working_days > 0) {
-    complete = AddWorkingDays(now, plan.complete_due_working_days);
-  } else if (plan.complete_due_hours > 0) {
-    complete = now + plan.complete_due_hours * kMicrosPerHour;
-  }
-  fb::Timestamp done(complete, 0);
+  const int64_t now = ctx.record_time;
+  fb::Timestamp ack(for_information ? 0 : DueOf(recall, DeadlineKind::kAcknowledge, now), 0);
+  fb::Timestamp done(for_information ? 0 : DueOf(recall, DeadlineKind::kComplete, now), 0);
+  const PlanDeadline* report = plan.deadline(DeadlineKind::kProgressReport);
   fb::Hash256 digest(flatbuffers::span<const uint8_t, 32>(recall.scope.digest.data(), 32));
   auto id = b.CreateString(recall.id);
   auto pid = b.CreateString(parties_[party].id);
@@ -480,10 +691,14 @@ std::string LedgerState::NoticePayload(const RecallInfo& recall, PartyIdx party,
   nb.add_round(round);
   nb.add_lots(lv);
   nb.add_ack_due(&ack);
-  nb.add_report_every_hours(static_cast<uint32_t>(plan.report_every_hours));
+  if (report != nullptr && !for_information) {
+    nb.add_report_every_hours(static_cast<uint32_t>(report->working_days > 0 ? 0 : report->hours));
+    nb.add_report_every_working_days(static_cast<uint32_t>(report->working_days));
+  }
   nb.add_complete_due(&done);
   nb.add_scope_as_of(recall.scope.as_of);
   nb.add_scope_digest(&digest);
+  nb.add_for_information(for_information);
   auto body = nb.Finish();
   fb::Timestamp et(now, 0);
   auto header = fb::CreateHeaderDirect(b, parties_[0].id.c_str(), &et);
@@ -491,9 +706,87 @@ std::string LedgerState::NoticePayload(const RecallInfo& recall, PartyIdx party,
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
 
+std::vector<PartyIdx> LedgerState::InformationalParties(
+    const RecallInfo& rc, const std::map<PartyIdx, std::vector<ScopeHolding>>& acting) const {
+  std::set<PartyIdx> out;
+  const RecallPlan& plan = rc.plan;
+  if (plan.Notifies(NotifyTarget::kRegulator)) {
+    for (PartyIdx p = 1; p < parties_.size(); ++p) {
+      if (p == rc.ordered_by || !HasRole(p, fb::Role::REGULATOR)) continue;
+      const auto& sectors = parties_[p].sectors;
+      if (sectors.empty() || std::find(sectors.begin(), sectors.end(), rc.sector) != sectors.end()) {
+        out.insert(p);
+      }
+    }
+  }
+  if (plan.Notifies(NotifyTarget::kCertifier)) {
+    std::unordered_set<ProductIdx> products;
+    auto add = [&](const std::vector<uint32_t>& certs) {
+      for (uint32_t c : certs) {
+        PartyIdx issuer = certs_[c].issuer;
+        if (issuer != kNoIdx && HasRole(issuer, fb::Role::CERTIFIER)) out.insert(issuer);
+      }
+    };
+    for (LotId l : rc.scope.lots) {
+      add(CertificatesOfLot(l));
+      if (products.insert(lots_[l].product).second) add(CertificatesOfProduct(lots_[l].product));
+    }
+  }
+  if (plan.Notifies(NotifyTarget::kResponsible)) out.insert(rc.responsible);
+  std::vector<PartyIdx> result;
+  for (PartyIdx p : out) {
+    if (p != 0 && acting.count(p) == 0) result.push_back(p);
+  }
+  return result;
+}
+
+PartyIdx LedgerState::Reviewer(const RecallInfo& rc) const {
+  if (rc.regulator_ordered) return rc.ordered_by;
+  for (const auto& [p, prog] : rc.parties) {
+    if (prog.informational && HasRole(p, fb::Role::REGULATOR)) return p;
+  }
+  return kNoIdx;
+}
+
+void LedgerState::AccountReport(RecallInfo& rc, PartyIdx party, LotId lot,
+                                const PartyRecallProgress::LotReport& old,
+                                const PartyRecallProgress::LotReport& rep) {
+  const ScopeHolding* h = FindHolding(rc.scope, lot, party);
+  if (h == nullptr) return;  // only what the party was found to hold counts
+  const int64_t exposure = Exposure(*h);
+  rc.accounted_total += std::min(Accounted(rep), exposure) - std::min(Accounted(old), exposure);
+}
+
+void LedgerState::UpdateCompletion(RecallInfo& rc, int64_t at) {
+  const bool met = rc.distributed_total == 0 ||
+                   static_cast<double>(rc.accounted_total) >=
+                       rc.plan.CompletionShare() * static_cast<double>(rc.distributed_total);
+  if (met) {
+    if (rc.completed_at == 0) rc.completed_at = at;
+  } else if (!rc.summary_filed) {
+    rc.completed_at = 0;  // the scope grew: not complete any more
+  }
+}
+
+void LedgerState::RecomputeRecallTotals(RecallInfo& rc) {
+  rc.distributed_total = 0;
+  rc.accounted_total = 0;
+  for (const auto& h : rc.scope.holdings) {
+    const int64_t exposure = Exposure(h);
+    rc.distributed_total += exposure;
+    auto pit = rc.parties.find(h.party);
+    if (pit == rc.parties.end()) continue;
+    auto lit = pit->second.reports.find(h.lot);
+    if (lit != pit->second.reports.end()) {
+      rc.accounted_total += std::min(Accounted(lit->second), exposure);
+    }
+  }
+}
+
 void LedgerState::MergeScopeAndNotify(uint32_t r, RecallScope scope, const RecordContext& ctx,
                                       StateEffects* fx) {
   RecallInfo& rc = recalls_[r];
+  const RecallPlan& plan = rc.plan;
   const bool first = rc.rounds == 0;
   // New lots and serials.
   std::vector<LotId> added;
@@ -510,13 +803,36 @@ void LedgerState::MergeScopeAndNotify(uint32_t r, RecallScope scope, const Recor
     if (have_serials.insert(s).second) serial_recalls_[s] = r;
   }
   rc.scope.serials.assign(have_serials.begin(), have_serials.end());
-  // Who is notified: every holder/receiver of an implicated lot; at
-  // wholesale depth only the responsible party and its direct consignees.
-  auto notifiable = [&](PartyIdx p) {
-    if (p == 0) return false;  // the host itself
-    if (rc.depth != fb::RecallDepth::WHOLESALE || p == rc.responsible) return true;
-    const auto& cp = counterparties_[rc.responsible];
-    return std::binary_search(cp.begin(), cp.end(), p);
+
+  // Who acts on a holding, by the plan's notify rules: holders (on hand, or
+  // sold on to consumers), consignees (received or made it), the makers of
+  // the lots, the responsible party; each as deep down custody as both the
+  // order and the rule say (wholesale: the responsible party and its direct
+  // consignees).
+  auto depth_of = [&](NotifyTarget t) {
+    fb::RecallDepth d = rc.depth;
+    for (const auto& rule : plan.notify) {
+      if (rule.target == t) d = std::min(d, rule.depth);
+    }
+    return d;
+  };
+  const bool holders = plan.Notifies(NotifyTarget::kHolders);
+  const bool consignees = plan.Notifies(NotifyTarget::kConsignees);
+  const bool producers = plan.Notifies(NotifyTarget::kProducer);
+  const bool responsible = plan.Notifies(NotifyTarget::kResponsible);
+  const fb::RecallDepth holders_depth = depth_of(NotifyTarget::kHolders);
+  const fb::RecallDepth consignees_depth = depth_of(NotifyTarget::kConsignees);
+  const auto& direct = counterparties_[rc.responsible];
+  auto within = [&](PartyIdx p, fb::RecallDepth d) {
+    return d != fb::RecallDepth::WHOLESALE || p == rc.responsible ||
+           std::binary_search(direct.begin(), direct.end(), p);
+  };
+  auto acts = [&](const ScopeHolding& h) {
+    if (h.party == 0) return false;  // the host itself
+    if (holders && (h.held > 0 || h.consumed > 0) && within(h.party, holders_depth)) return true;
+    if (consignees && h.received > 0 && within(h.party, consignees_depth)) return true;
+    if (producers && lots_[h.lot].producer == h.party) return true;
+    return responsible && h.party == rc.responsible;
   };
   std::unordered_set<uint64_t> known;
   known.reserve(rc.scope.holdings.size());
@@ -525,7 +841,15 @@ void LedgerState::MergeScopeAndNotify(uint32_t r, RecallScope scope, const Recor
   for (const auto& h : scope.holdings) {
     if (!known.insert(uint64_t{h.lot} << 32 | h.party).second) continue;
     rc.scope.holdings.push_back(h);
-    if (notifiable(h.party)) new_by_party[h.party].push_back(h);
+    rc.distributed_total += Exposure(h);
+    auto pit = rc.parties.find(h.party);
+    if (pit != rc.parties.end()) {
+      auto lit = pit->second.reports.find(h.lot);
+      if (lit != pit->second.reports.end()) {
+        rc.accounted_total += std::min(Accounted(lit->second), Exposure(h));
+      }
+    }
+    if (acts(h)) new_by_party[h.party].push_back(h);
   }
   if (!first) {
     std::sort(rc.scope.holdings.begin(), rc.scope.holdings.end(), [](const auto& a, const auto& b) {
@@ -541,10 +865,16 @@ void LedgerState::MergeScopeAndNotify(uint32_t r, RecallScope scope, const Recor
     rc.state = fb::RecallState::EXPANDED;
     rc.transitions.push_back({fb::RecallState::EXPANDED, 0, ctx.record_time, ctx.index, "scope grew"});
   }
+  UpdateCompletion(rc, ctx.record_time);
+  std::vector<PartyIdx> informed;
+  if (first) informed = InformationalParties(rc, new_by_party);
   uint32_t round = rc.rounds++;
-  fx->host_records.reserve(fx->host_records.size() + new_by_party.size());
+  fx->host_records.reserve(fx->host_records.size() + new_by_party.size() + informed.size());
   for (const auto& [p, holdings] : new_by_party) {
-    fx->host_records.push_back(NoticePayload(rc, p, round, holdings, rc.scope.serials, ctx));
+    fx->host_records.push_back(NoticePayload(rc, p, round, holdings, rc.scope.serials, false, ctx));
+  }
+  for (PartyIdx p : informed) {
+    fx->host_records.push_back(NoticePayload(rc, p, round, {}, {}, true, ctx));
   }
 }
 
@@ -629,6 +959,9 @@ Status LedgerState::ApplyRecallOrder(const fb::Record& r, const RecordContext& c
   info.risk_known_at = Micros(o->risk_known_at()) ? Micros(o->risk_known_at()) : ctx.record_time;
   info.decided_at = ctx.record_time;
   info.index = ctx.index;
+  // A firm that initiates a recall has started it; a recall a regulator
+  // orders starts with the responsible party's first act on it.
+  if (!regulator) info.started_at = ctx.record_time;
   plan.public_notice = plan.public_notice || o->public_notice();
   info.plan = plan;
   info.transitions.push_back({fb::RecallState::DECIDED, signer, ctx.record_time, ctx.index,
@@ -648,11 +981,16 @@ Status LedgerState::ApplyRecallNotice(const fb::Record& r, const RecordContext& 
   if (!party) return Rule("unknown party", "unknown_party");
   RecallInfo& rc = recalls_[it->second];
   PartyRecallProgress& p = rc.parties[*party];
+  if (!p.notified) {
+    p.informational = n->for_information();
+  } else if (!n->for_information()) {
+    p.informational = false;  // now has something to act on
+  }
   p.notified = true;
   p.round = n->round();
   p.notice_index = ctx.index;
   if (p.notified_at == 0) p.notified_at = ctx.record_time;
-  if (!p.acked) p.ack_due = Micros(n->ack_due());
+  if (!p.acked && !n->for_information()) p.ack_due = Micros(n->ack_due());
   if (p.complete_due == 0) p.complete_due = Micros(n->complete_due());
   if (rc.state == fb::RecallState::DECIDED || rc.state == fb::RecallState::EXPANDED) {
     rc.state = fb::RecallState::NOTIFYING;
@@ -678,8 +1016,11 @@ Status LedgerState::ApplyRecallAck(const fb::Record& r, const RecordContext& ctx
   if (pit->second.acked) return AlreadyExists("already acknowledged", "already_acknowledged");
   pit->second.acked = true;
   pit->second.acked_at = ctx.record_time;
+  if (me == rc.responsible && rc.started_at == 0) rc.started_at = ctx.record_time;
   bool all = true;
-  for (const auto& [p, prog] : rc.parties) all = all && (!prog.notified || prog.acked);
+  for (const auto& [p, prog] : rc.parties) {
+    all = all && (!prog.notified || prog.informational || prog.acked);
+  }
   if (all && rc.state == fb::RecallState::NOTIFYING) {
     rc.state = fb::RecallState::IN_PROGRESS;
     rc.transitions.push_back({rc.state, me, ctx.record_time, ctx.index, "all acknowledged"});
@@ -735,12 +1076,34 @@ Status LedgerState::ApplyRecallProgress(const fb::Record& r, const RecordContext
       reports[lot] = rep;
     }
   }
+  if (pr->report() == fb::RecallReportKind::PLAN) {
+    if (me != rc.responsible) {
+      return PermissionDenied("only " + parties_[rc.responsible].id +
+                                  ", responsible for recall " + rc.id + ", files its plan",
+                              "role_not_allowed");
+    }
+    if (pr->evidence() == nullptr || pr->evidence()->size() == 0) {
+      return InvalidArgument("a filed recall plan names its documents in evidence", "bad_record");
+    }
+  } else if (pr->report() != fb::RecallReportKind::PROGRESS) {
+    return InvalidArgument("unknown report kind", "bad_record");
+  }
   PartyRecallProgress& p = rc.parties[me];
-  for (const auto& [lot, rep] : reports) p.reports[lot] = rep;
+  for (const auto& [lot, rep] : reports) {
+    PartyRecallProgress::LotReport& slot = p.reports[lot];
+    AccountReport(rc, me, lot, slot, rep);
+    slot = rep;
+  }
   if (pr->evidence()) {
     for (const auto* e : *pr->evidence()) p.evidence.push_back(e->str());
   }
-  p.last_report_at = ctx.record_time;
+  if (pr->report() == fb::RecallReportKind::PLAN) {
+    if (rc.plan_filed_at == 0) rc.plan_filed_at = ctx.record_time;
+  } else {
+    p.last_report_at = ctx.record_time;
+  }
+  if (me == rc.responsible && rc.started_at == 0) rc.started_at = ctx.record_time;
+  UpdateCompletion(rc, ctx.record_time);
   return Status::Ok();
 }
 
@@ -786,6 +1149,8 @@ Status LedgerState::ApplyRecallTransition(const fb::Record& r, const RecordConte
         return refuse("an in-situ assessment is required for material already built in");
       }
       rc.summary_filed = true;
+      rc.summary_at = ctx.record_time;
+      if (rc.completed_at == 0) rc.completed_at = ctx.record_time;  // the firm says it is done
       break;
     case S::UNDER_REVIEW:
       if (!regulator) return PermissionDenied("only a regulator reviews a recall", "role_not_allowed");
@@ -813,7 +1178,7 @@ Status LedgerState::ApplyRecallTransition(const fb::Record& r, const RecordConte
         accounted += std::min(rep, exposure);
       }
       for (const auto& [p, prog] : rc.parties) {
-        if (plan.require_all_acknowledged && prog.notified && !prog.acked) {
+        if (plan.require_all_acknowledged && prog.notified && !prog.informational && !prog.acked) {
           unmet.push_back(parties_[p].id + " has not acknowledged");
         }
       }
@@ -852,6 +1217,10 @@ Status LedgerState::ApplyRecallTransition(const fb::Record& r, const RecordConte
   rc.state = t->to();
   rc.transitions.push_back({t->to(), me, ctx.record_time, ctx.index,
                             t->reason() ? t->reason()->str() : ""});
+  if (responsible && rc.started_at == 0) rc.started_at = ctx.record_time;
+  if (regulator && rc.reviewed_at == 0 && (t->to() == S::UNDER_REVIEW || t->to() == S::CLOSED)) {
+    rc.reviewed_at = ctx.record_time;
+  }
   if (!rc.open()) {
     // Live protection lifted.
     for (auto l = lot_recalls_.begin(); l != lot_recalls_.end();) {
@@ -883,9 +1252,37 @@ Status LedgerState::ApplyRecallWiden(const fb::Record& r, const RecordContext& c
   rc.transitions.push_back({fb::RecallState::EXPANDED, me, ctx.record_time, ctx.index,
                             w->reason() ? w->reason()->str() : "widened"});
   rc.summary_filed = false;  // a new summary is due after the wider recall
+  rc.summary_at = 0;
+  rc.reviewed_at = 0;
   MergeScopeAndNotify(it->second, std::move(scope), ctx, fx);
   return Status::Ok();
 }
+
+namespace {
+// The recall-level deadlines the monitor checks, and what an overdue
+// record calls each.
+struct RecallDeadlineCheck {
+  DeadlineKind kind;
+  const char* what;
+};
+constexpr RecallDeadlineCheck kRecallDeadlines[] = {
+    {DeadlineKind::kStart, "start"},          {DeadlineKind::kNotify, "notify"},
+    {DeadlineKind::kFilePlan, "file_plan"},   {DeadlineKind::kComplete, "completion"},
+    {DeadlineKind::kSummary, "summary"},      {DeadlineKind::kReview, "review"}};
+
+// When the milestone of `kind` happened (0 = not yet).
+int64_t MetAt(const RecallInfo& rc, DeadlineKind kind) {
+  switch (kind) {
+    case DeadlineKind::kStart: return rc.started_at;
+    case DeadlineKind::kNotify: return rc.decided_at;  // the host notifies with the order
+    case DeadlineKind::kFilePlan: return rc.plan_filed_at;
+    case DeadlineKind::kComplete: return rc.completed_at;
+    case DeadlineKind::kSummary: return rc.summary_at;
+    case DeadlineKind::kReview: return rc.reviewed_at;
+    default: return 0;
+  }
+}
+}  // namespace
 
 Status LedgerState::ApplyRecallOverdue(const fb::Record& r, const RecordContext& ctx) {
   const fb::RecallOverdue* o = r.body_as_RecallOverdue();
@@ -894,27 +1291,58 @@ Status LedgerState::ApplyRecallOverdue(const fb::Record& r, const RecordContext&
   auto party = FindParty(Sv(o->party()));
   if (!party) return Rule("unknown party", "unknown_party");
   RecallInfo& rc = recalls_[it->second];
+  std::string_view what = Sv(o->what());
+  int64_t due = Micros(o->due());
+  if (due > ctx.record_time) return Rule("not overdue yet", "not_overdue");
+  for (const auto& check : kRecallDeadlines) {
+    if (what != check.what) continue;
+    PartyIdx owner = check.kind == DeadlineKind::kReview ? Reviewer(rc) : rc.responsible;
+    if (*party != owner) {
+      return Rule(std::string(what) + " is due from " +
+                      (owner == kNoIdx ? std::string("no party") : parties_[owner].id),
+                  "not_responsible");
+    }
+    if (rc.HasMissed(what)) return AlreadyExists("already marked", "already_marked");
+    rc.missed.push_back({std::string(what), *party, due});
+    if (check.kind == DeadlineKind::kComplete) rc.parties[*party].complete_overdue = true;
+    return Status::Ok();
+  }
   auto pit = rc.parties.find(*party);
   if ((pit == rc.parties.end() || !pit->second.notified) && *party != rc.responsible) {
     return Rule("party was not notified", "not_notified");
   }
   PartyRecallProgress& p = rc.parties[*party];
-  std::string_view what = Sv(o->what());
-  int64_t due = Micros(o->due());
-  if (due > ctx.record_time) return Rule("not overdue yet", "not_overdue");
   if (what == "acknowledgement") {
     if (p.ack_overdue || p.acked) return AlreadyExists("already marked", "already_marked");
     p.ack_overdue = true;
   } else if (what == "progress_report") {
     if (p.report_overdue_due >= due) return AlreadyExists("already marked", "already_marked");
     p.report_overdue_due = due;
-  } else if (what == "completion") {
-    if (p.complete_overdue) return AlreadyExists("already marked", "already_marked");
-    p.complete_overdue = true;
   } else {
-    return InvalidArgument("what is acknowledgement, progress_report or completion", "bad_record");
+    return InvalidArgument(
+        "what is acknowledgement, progress_report, start, notify, file_plan, completion, summary "
+        "or review",
+        "bad_record");
   }
   return Status::Ok();
+}
+
+std::vector<RecallDeadlineStatus> LedgerState::RecallDeadlines(const RecallInfo& rc,
+                                                               int64_t now) const {
+  std::vector<RecallDeadlineStatus> out;
+  for (const auto& check : kRecallDeadlines) {
+    if (rc.plan.deadline(check.kind) == nullptr) continue;
+    RecallDeadlineStatus d;
+    d.what = check.what;
+    d.party = check.kind == DeadlineKind::kReview ? Reviewer(rc) : rc.responsible;
+    if (d.party == kNoIdx) continue;
+    d.due = DueOf(rc, check.kind, rc.decided_at);
+    d.met_at = MetAt(rc, check.kind);
+    d.missed = rc.HasMissed(check.what) ||
+               (d.due != 0 && (d.met_at == 0 ? now > d.due : d.met_at > d.due));
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 std::vector<std::string> LedgerState::OverduePayloads(int64_t now) const {
@@ -928,34 +1356,34 @@ std::vector<std::string> LedgerState::OverduePayloads(int64_t now) const {
     out.emplace_back(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
   };
   for (const RecallInfo& rc : recalls_) {
-    if (!rc.open() || rc.state == fb::RecallState::COMPLETED_BY_FIRM ||
-        rc.state == fb::RecallState::UNDER_REVIEW) {
-      continue;
+    if (!rc.open()) continue;
+    // Milestones of the recall as a whole: met late, or not met and due.
+    for (const auto& check : kRecallDeadlines) {
+      int64_t due = DueOf(rc, check.kind, rc.decided_at);
+      if (due == 0 || rc.HasMissed(check.what)) continue;
+      int64_t met = MetAt(rc, check.kind);
+      if (met == 0 ? now <= due : met <= due) continue;
+      PartyIdx owner = check.kind == DeadlineKind::kReview ? Reviewer(rc) : rc.responsible;
+      if (owner != kNoIdx) make(rc, owner, check.what, due);
     }
+    if (rc.summary_filed) continue;  // the firm says it is done: the regulator's turn
     for (const auto& [party, p] : rc.parties) {
-      if (p.notified && !p.acked && !p.ack_overdue && p.ack_due > 0 && now > p.ack_due) {
+      if (p.notified && !p.informational && !p.acked && !p.ack_overdue && p.ack_due > 0 &&
+          now > p.ack_due) {
         make(rc, party, "acknowledgement", p.ack_due);
       }
     }
-    // The responsible party reports progress every interval and completes
-    // by the deadline.
-    auto rp = rc.parties.find(rc.responsible);
-    const PartyRecallProgress* resp = rp == rc.parties.end() ? nullptr : &rp->second;
-    if (rc.plan.report_every_hours > 0) {
-      int64_t last = std::max(rc.decided_at, resp ? resp->last_report_at : 0);
-      int64_t due = last + rc.plan.report_every_hours * kMicrosPerHour;
-      if (now > due && (resp == nullptr || resp->report_overdue_due < due)) {
+    // The responsible party reports progress every interval.
+    const PlanDeadline* report = rc.plan.deadline(DeadlineKind::kProgressReport);
+    if (report != nullptr && rc.completed_at == 0) {
+      auto rp = rc.parties.find(rc.responsible);
+      const PartyRecallProgress* resp = rp == rc.parties.end() ? nullptr : &rp->second;
+      int64_t last = std::max(AnchorTime(rc, report->anchor, rc.decided_at),
+                              resp ? resp->last_report_at : 0);
+      int64_t due = last == 0 ? 0 : rc.plan.DueAfter(*report, last);
+      if (due > 0 && now > due && (resp == nullptr || resp->report_overdue_due < due)) {
         make(rc, rc.responsible, "progress_report", due);
       }
-    }
-    int64_t complete_due = 0;
-    if (rc.plan.complete_due_working_days > 0) {
-      complete_due = AddWorkingDays(rc.decided_at, rc.plan.complete_due_working_days);
-    } else if (rc.plan.complete_due_hours > 0) {
-      complete_due = rc.decided_at + rc.plan.complete_due_hours * kMicrosPerHour;
-    }
-    if (complete_due > 0 && now > complete_due && (resp == nullptr || !resp->complete_overdue)) {
-      make(rc, rc.responsible, "completion", complete_due);
     }
   }
   return out;

@@ -14,7 +14,7 @@ namespace qtrace::host {
 namespace {
 
 constexpr uint32_t kMagic = 0x51545353;  // "QTSS"
-constexpr uint32_t kVersion = 3;
+constexpr uint32_t kVersion = 4;
 
 class Writer {
  public:
@@ -335,6 +335,16 @@ void LedgerState::Serialize(std::string* out) const {
     w.Str(RecallPlanToJson(rc.plan));
     w.U8(rc.in_situ_done ? 1 : 0);
     w.U8(rc.summary_filed ? 1 : 0);
+    for (int64_t v : {rc.started_at, rc.plan_filed_at, rc.completed_at, rc.summary_at,
+                      rc.reviewed_at}) {
+      w.I64(v);
+    }
+    w.Var(rc.missed.size());
+    for (const auto& m : rc.missed) {
+      w.Str(m.what);
+      w.Var(m.party);
+      w.I64(m.due);
+    }
     const RecallScope& sc = rc.scope;
     w.Var(sc.as_of);
     w.Fixed(sc.digest.data(), 32);
@@ -367,6 +377,7 @@ void LedgerState::Serialize(std::string* out) const {
       w.U8(p.acked ? 1 : 0);
       w.U8(p.ack_overdue ? 1 : 0);
       w.U8(p.complete_overdue ? 1 : 0);
+      w.U8(p.informational ? 1 : 0);
       w.Var(p.evidence.size());
       for (const auto& e : p.evidence) w.Str(e);
       w.Var(p.reports.size());
@@ -686,6 +697,15 @@ StatusOr<std::unique_ptr<LedgerState>> LedgerState::Deserialize(std::string_view
     rc.state = static_cast<fb::RecallState>(state);
     rc.in_situ_done = in_situ != 0;
     rc.summary_filed = summary != 0;
+    uint64_t nm = 0;
+    if (!r.I64(&rc.started_at) || !r.I64(&rc.plan_filed_at) || !r.I64(&rc.completed_at) ||
+        !r.I64(&rc.summary_at) || !r.I64(&rc.reviewed_at) || !r.Count(&nm)) {
+      return bad("truncated recall milestones");
+    }
+    rc.missed.resize(nm);
+    for (auto& m : rc.missed) {
+      if (!r.Str(&m.what) || !r.Num(&m.party) || !r.I64(&m.due)) return bad("truncated recall");
+    }
     auto parsed = RecallPlanFromJson(plan);
     if (!parsed.ok()) return bad("bad recall plan");
     rc.plan = std::move(*parsed);
@@ -715,18 +735,20 @@ StatusOr<std::unique_ptr<LedgerState>> LedgerState::Deserialize(std::string_view
     for (uint64_t j = 0; j < k; ++j) {
       PartyIdx party;
       PartyRecallProgress p;
-      uint8_t notified, acked, ack_overdue, complete_overdue;
+      uint8_t notified, acked, ack_overdue, complete_overdue, informational;
       uint64_t ne, nr;
       if (!r.Num(&party) || !r.U8(&notified) || !r.Num(&p.round) || !r.Var(&p.notice_index) ||
           !r.I64(&p.notified_at) || !r.I64(&p.ack_due) || !r.I64(&p.complete_due) ||
           !r.I64(&p.acked_at) || !r.I64(&p.last_report_at) || !r.I64(&p.report_overdue_due) ||
-          !r.U8(&acked) || !r.U8(&ack_overdue) || !r.U8(&complete_overdue) || !r.Count(&ne)) {
+          !r.U8(&acked) || !r.U8(&ack_overdue) || !r.U8(&complete_overdue) ||
+          !r.U8(&informational) || !r.Count(&ne)) {
         return bad("truncated recall party");
       }
       p.notified = notified != 0;
       p.acked = acked != 0;
       p.ack_overdue = ack_overdue != 0;
       p.complete_overdue = complete_overdue != 0;
+      p.informational = informational != 0;
       p.evidence.resize(ne);
       for (auto& e : p.evidence) r.Str(&e);
       if (!r.Count(&nr)) return bad("truncated recall reports");
@@ -751,6 +773,7 @@ StatusOr<std::unique_ptr<LedgerState>> LedgerState::Deserialize(std::string_view
       r.Str(&t.reason);
     }
     if (!r.ok()) return bad("truncated recall");
+    LedgerState::RecomputeRecallTotals(rc);
     st->recall_by_id_[rc.id] = i;
     if (rc.open()) {
       for (LotId l : sc.lots) st->lot_recalls_.emplace(l, i);

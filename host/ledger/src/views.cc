@@ -178,17 +178,17 @@ StatusOr<json::object> RecallStatusJson(const Ledger& ledger, std::string_view r
     o["risk_known_at"] = FormatMicrosUtc(rc->risk_known_at);
     o["log_index"] = rc->index;
     o["public_notice"] = rc->plan.public_notice;
-    json::object plan;
-    plan["source"] = rc->plan.source;
-    plan["rule_set"] = rc->plan.rule_set;
-    plan["ack_due_hours"] = rc->plan.ack_due_hours;
-    plan["report_every_hours"] = rc->plan.report_every_hours;
-    if (rc->plan.complete_due_working_days) {
-      plan["complete_due_working_days"] = rc->plan.complete_due_working_days;
+    o["plan"] = json::parse(RecallPlanToJson(rc->plan)).as_object();
+    // The recall's own deadlines: when each falls, when it was met, missed.
+    json::array deadlines;
+    for (const RecallDeadlineStatus& d : s.RecallDeadlines(*rc, now)) {
+      json::object dobj{{"what", d.what}, {"party", s.party(d.party).id}};
+      if (d.due) dobj["due"] = FormatMicrosUtc(d.due);
+      if (d.met_at) dobj["met_at"] = FormatMicrosUtc(d.met_at);
+      dobj["missed"] = d.missed;
+      deadlines.push_back(std::move(dobj));
     }
-    if (rc->plan.complete_due_hours) plan["complete_due_hours"] = rc->plan.complete_due_hours;
-    plan["in_situ_assessment_required"] = rc->plan.require_in_situ_assessment;
-    o["plan"] = std::move(plan);
+    o["deadlines"] = std::move(deadlines);
     json::object scope;
     scope["as_of"] = rc->scope.as_of;
     scope["digest"] = HexEncode(AsBytes(rc->scope.digest));
@@ -209,7 +209,7 @@ StatusOr<json::object> RecallStatusJson(const Ledger& ledger, std::string_view r
     int64_t t_dist = 0, t_rec = 0, t_des = 0, t_con = 0, t_cor = 0, t_un = 0;
     size_t notified = 0, acked = 0, on_time = 0;
     for (const auto& [p, prog] : rc->parties) {
-      if (prog.notified) {
+      if (prog.notified && !prog.informational) {
         ++notified;
         if (prog.acked) ++acked;
         if (prog.acked && (prog.ack_due == 0 || prog.acked_at <= prog.ack_due)) ++on_time;
@@ -218,6 +218,7 @@ StatusOr<json::object> RecallStatusJson(const Ledger& ledger, std::string_view r
       json::object po;
       po["party"] = s.party(p).id;
       po["notified"] = prog.notified;
+      if (prog.informational) po["for_information"] = true;
       if (prog.notified) {
         po["notified_at"] = FormatMicrosUtc(prog.notified_at);
         po["round"] = prog.round;
@@ -233,7 +234,9 @@ StatusOr<json::object> RecallStatusJson(const Ledger& ledger, std::string_view r
         overdue.emplace_back("acknowledgement");
       }
       if (prog.report_overdue_due) overdue.emplace_back("progress_report");
-      if (prog.complete_overdue) overdue.emplace_back("completion");
+      for (const auto& m : rc->missed) {
+        if (m.party == p) overdue.emplace_back(m.what);
+      }
       po["overdue"] = std::move(overdue);
       if (prog.last_report_at) po["last_report_at"] = FormatMicrosUtc(prog.last_report_at);
       json::array ev;

@@ -1,5 +1,7 @@
 #include "recall_plan_mapping.h"
 
+#include <algorithm>
+
 namespace qtrace::host::plugin_internal {
 
 namespace fbp = ::qtrace::fb::plugin;
@@ -35,13 +37,6 @@ std::string RecallRequestOf(const fb::RecallOrder& o) {
   return out;
 }
 
-namespace {
-int64_t Hours(const fbp::Deadline* d) {
-  return d->hours() != 0 ? static_cast<int64_t>(d->hours())
-                         : static_cast<int64_t>(d->working_days()) * 24;
-}
-}  // namespace
-
 RecallPlan ToHostRecallPlan(const fbp::RecallPlan& p, std::string_view plugin,
                             std::string_view rule_set) {
   RecallPlan plan;
@@ -58,23 +53,49 @@ RecallPlan ToHostRecallPlan(const fbp::RecallPlan& p, std::string_view plugin,
   plan.through_units = p.through_units();
   plan.max_depth = p.max_depth() == 0 ? kUnlimitedDepth : p.max_depth();
   plan.serial_level = p.serial_level();
+  // Deadlines, the calendar and who is notified are data the host keeps
+  // and enforces; the enum values are the same on both sides.
   if (p.deadlines() != nullptr) {
     for (const fbp::Deadline* d : *p.deadlines()) {
-      switch (d->kind()) {
-        case fbp::DeadlineKind::ACKNOWLEDGE:
-          plan.ack_due_hours = Hours(d);
-          break;
-        case fbp::DeadlineKind::PROGRESS_REPORT:
-          plan.report_every_hours = Hours(d);
-          break;
-        case fbp::DeadlineKind::COMPLETE:
-          plan.complete_due_hours = d->hours();
-          plan.complete_due_working_days = d->hours() != 0 ? 0 : d->working_days();
-          break;
-        default:
-          break;
+      if (d->kind() > fbp::DeadlineKind::MAX || d->anchor() > fbp::DeadlineAnchor::MAX) continue;
+      plan.deadlines.push_back({static_cast<DeadlineKind>(d->kind()),
+                                static_cast<DeadlineAnchor>(d->anchor()),
+                                static_cast<int64_t>(d->hours()),
+                                static_cast<int64_t>(d->hours() != 0 ? 0 : d->working_days()),
+                                d->repeat()});
+    }
+  }
+  if (const fbp::Calendar* c = p.calendar()) {
+    if (c->name() != nullptr) plan.calendar.name = c->name()->str();
+    plan.calendar.utc_offset_minutes = c->utc_offset_minutes();
+    if (c->weekend() != nullptr && c->weekend()->size() > 0) {
+      plan.calendar.weekend_mask = 0;
+      for (uint8_t day : *c->weekend()) {
+        if (day >= 1 && day <= 7) plan.calendar.weekend_mask |= static_cast<uint8_t>(1u << day);
       }
     }
+    if (c->holidays() != nullptr) {
+      plan.calendar.holidays.assign(c->holidays()->begin(), c->holidays()->end());
+    }
+    if (c->extra_working_days() != nullptr) {
+      plan.calendar.extra_working_days.assign(c->extra_working_days()->begin(),
+                                              c->extra_working_days()->end());
+    }
+    std::sort(plan.calendar.holidays.begin(), plan.calendar.holidays.end());
+    std::sort(plan.calendar.extra_working_days.begin(), plan.calendar.extra_working_days.end());
+  }
+  if (p.notify() != nullptr) {
+    for (const fbp::NotifyRule* n : *p.notify()) {
+      if (n->target() > fbp::NotifyTarget::MAX) continue;
+      plan.notify.push_back({static_cast<NotifyTarget>(n->target()),
+                             static_cast<fb::RecallDepth>(
+                                 std::min<uint8_t>(static_cast<uint8_t>(n->depth()), 2)),
+                             static_cast<int64_t>(n->within_hours()),
+                             static_cast<int64_t>(n->within_working_days())});
+    }
+  }
+  if (p.notes() != nullptr) {
+    for (const auto* note : *p.notes()) plan.notes.push_back(note->str());
   }
   if (const fbp::ClosingCriteria* c = p.closing()) {
     plan.require_all_acknowledged = c->all_acknowledged();

@@ -236,6 +236,7 @@ struct ConsistencyProofView {
 struct RecallPartyView {
   std::string party{};
   bool notified = false;
+  bool for_information = false;        // a regulator / certifier told of it
   std::string notified_at{}, ack_due{};
   bool acknowledged = false;
   std::string acknowledged_at{};
@@ -252,6 +253,13 @@ struct RecallHolderView {
   std::string distributed, recovered, destroyed, consumed, corrected, unaccounted;
 };
 
+// A milestone of the recall as a whole (start, notify, file_plan,
+// completion, summary, review): who owes it, when, whether it was missed.
+struct RecallDeadlineView {
+  std::string what{}, party{}, due{}, met_at{};
+  bool missed = false;
+};
+
 struct RecallView {
   std::string recall_id{}, sector{}, level{}, hazard{}, reason{}, state{}, depth{};
   std::string responsible{}, ordered_by{}, decided_at{}, risk_known_at{};
@@ -260,6 +268,7 @@ struct RecallView {
   std::string scope_digest{};   // hex SHA-256 of the canonical scope
   std::vector<std::string> scope_lots{}, scope_serials{};
   std::vector<RecallPartyView> parties{};  // a notified party sees only itself
+  std::vector<RecallDeadlineView> deadlines{};
   std::vector<RecallHolderView> holders{};
   uint64_t notified_parties = 0, acknowledged = 0, acknowledged_on_time = 0;
   double accounted_share = 0, acknowledged_share = 0, on_time_share = 0;

@@ -356,6 +356,9 @@ struct RecallProgressSpec {
   std::vector<RecallProgressItemSpec> items{};
   std::vector<std::string> evidence{};  // disposal certificates, photos...
   std::string event_time{}, note{};
+  // "progress" (default), or "plan": the responsible party files its recall
+  // plan / evaluation report with the regulator (evidence names the files).
+  std::string report{};
 };
 
 // A workflow step: completed_by_firm, under_review, closed, no_recall, ...

@@ -345,8 +345,11 @@ class LedgerState {
   void AppendHoldingsAsOf(LotId lot, uint64_t as_of, std::vector<ScopeHolding>& out) const;
   // RecallOverdue payloads (stated by the host) for every deadline passed
   // at `now` and not yet marked: acknowledgements, the responsible party's
-  // progress reports and completion.
+  // progress reports, and the recall's milestones (start, notify, file_plan,
+  // completion, summary, review) missed or met late.
   std::vector<std::string> OverduePayloads(int64_t now) const;
+  // The recall's milestone deadlines its plan sets, as of `now`.
+  std::vector<RecallDeadlineStatus> RecallDeadlines(const RecallInfo& rc, int64_t now) const;
   // Types of records that compute a recall scope: the sequencer commits and
   // publishes everything before them.
   static bool IsScopeBarrier(fb::Body type) {
@@ -415,11 +418,28 @@ class LedgerState {
   // for every party with something new to act on.
   void MergeScopeAndNotify(uint32_t r, RecallScope scope, const RecordContext& ctx,
                            StateEffects* fx);
-  // `holdings`: the party's own (lot, party) holdings to act on.
+  // `holdings`: the party's own (lot, party) holdings to act on; none for
+  // a notice `for_information` (regulators, certifiers).
   std::string NoticePayload(const RecallInfo& recall, PartyIdx party, uint32_t round,
                             const std::vector<ScopeHolding>& holdings,
-                            const std::vector<std::string>& serials,
+                            const std::vector<std::string>& serials, bool for_information,
                             const RecordContext& ctx) const;
+  // The parties a plan tells of a recall for information in its first
+  // round: the sector's regulators, the certifiers of the implicated lots
+  // and products, the responsible party when it holds nothing.
+  std::vector<PartyIdx> InformationalParties(const RecallInfo& rc,
+                                             const std::map<PartyIdx, std::vector<ScopeHolding>>& acting) const;
+  // Moves the running effectiveness totals by the report `rep` of `party`
+  // on `lot` replacing `old`, and the completion time with them.
+  static void AccountReport(RecallInfo& rc, PartyIdx party, LotId lot,
+                            const PartyRecallProgress::LotReport& old,
+                            const PartyRecallProgress::LotReport& rep);
+  static void UpdateCompletion(RecallInfo& rc, int64_t at);
+  // Recomputes rc's running totals from its holdings and reports (snapshots).
+  static void RecomputeRecallTotals(RecallInfo& rc);
+  // The regulator whose review of the summary is due: the one that ordered,
+  // else the first regulator told of it; kNoIdx when there is none.
+  PartyIdx Reviewer(const RecallInfo& rc) const;
 
   // Parses and adds the keys of a registration (validated by the caller).
   Status ParseKeys(const flatbuffers::Vector<flatbuffers::Offset<fb::PublicKey>>* keys,
