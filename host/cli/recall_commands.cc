@@ -33,7 +33,10 @@ void AddSeedFlags(CLI::App* c, SeedFlags* s) {
   take_all(c->add_option("--input-lot", s->input_lots,
                          "every output whose lineage contains this lot (repeat)"));
   take_all(c->add_option("--product-window", s->product_windows,
-                         "PRODUCT[@SITE],FROM,TO: lots made in the window (repeat)"));
+                         "PRODUCT[@SITE],FROM,TO[,KEY=VALUE...][,certificate=ID]: lots made in "
+                         "the window, narrowed to those carrying the attributes (KEY:int=, "
+                         ":decimal=, :bool=, :time= for typed values) or citing the "
+                         "certificate (repeat)"));
   take_all(c->add_option("--unit-window", s->unit_windows,
                          "OWNER/UNIT,START,END: what a unit made in the window (repeat)"));
 }
@@ -55,10 +58,21 @@ std::optional<CommandResult> ParseSeed(const SeedFlags& f, RecallSeedSpec* seed)
   seed->input_lots = f.input_lots;
   for (const auto& w : f.product_windows) {
     auto parts = SplitCommas(w);
-    if (parts.size() != 3) {
-      return UsageError("--product-window: expected PRODUCT[@SITE],FROM,TO, got '" + w + "'");
+    if (parts.size() < 3) {
+      return UsageError("--product-window: expected PRODUCT[@SITE],FROM,TO[,KEY=VALUE...], got '" +
+                        w + "'");
     }
     ProductWindowSpec p;
+    for (size_t i = 3; i < parts.size(); ++i) {
+      constexpr std::string_view kCert = "certificate=";
+      if (parts[i].starts_with(kCert)) {
+        p.certificate = parts[i].substr(kCert.size());
+        continue;
+      }
+      auto a = Attribute::Parse(parts[i]);
+      if (!a.ok()) return UsageError("--product-window: " + a.status().message());
+      p.attributes.push_back(std::move(a).value());
+    }
     p.product = parts[0];
     if (auto at = p.product.find('@'); at != std::string::npos) {
       p.site = p.product.substr(at + 1);
@@ -252,7 +266,7 @@ void AddRecallCommands(CLI::App& app) {
     SetHandler(c, [a]() -> CommandResult {
       if (auto e = ParseSeed(a->seed, &a->spec.seed)) return *e;
       return SubmitSpec(a->f, a->spec,
-                        "recall " + a->spec.recall_id + " ordered (level " + a->spec.level + ")");
+                        "order of recall " + a->spec.recall_id + " (level " + a->spec.level + ")");
     });
   }
   {
@@ -265,7 +279,7 @@ void AddRecallCommands(CLI::App& app) {
     c->add_option("--id", a->spec.recall_id, "recall id")->required();
     AddRecordFlags(c, &a->f);
     SetHandler(c, [a] {
-      return SubmitSpec(a->f, a->spec, "acknowledged recall " + a->spec.recall_id);
+      return SubmitSpec(a->f, a->spec, "acknowledgement of recall " + a->spec.recall_id);
     });
   }
   {
@@ -328,7 +342,7 @@ void AddRecallCommands(CLI::App& app) {
     AddRecordFlags(c, &a->f);
     SetHandler(c, [a]() -> CommandResult {
       if (auto e = ParseSeed(a->seed, &a->spec.seed)) return *e;
-      return SubmitSpec(a->f, a->spec, "recall " + a->spec.recall_id + " widened");
+      return SubmitSpec(a->f, a->spec, "widening of recall " + a->spec.recall_id);
     });
   }
   // Workflow steps: one command per common step, and `transition` for any.

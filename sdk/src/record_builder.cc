@@ -470,6 +470,8 @@ json::object SeedJson(const RecallSeedSpec& s) {
     for (const auto& w : s.product_windows) {
       json::object x{{"product", w.product}, {"from", w.from}, {"to", w.to}};
       Put(x, "site", w.site);
+      PutAttrs(x, "attributes", w.attributes);
+      Put(x, "certificate", w.certificate);
       a.push_back(std::move(x));
     }
     o["product_windows"] = std::move(a);

@@ -1045,9 +1045,12 @@ StatusOr<Offset<fb::RecallSeed>> BuildSeed(Ctx& c, Reader& r, bool required) {
     QT_ASSIGN_OR_RETURN(std::string site, w.Str("site", false));
     QT_ASSIGN_OR_RETURN(auto from, w.Time("from", true));
     QT_ASSIGN_OR_RETURN(auto to, w.Time("to", true));
+    QT_ASSIGN_OR_RETURN(auto attrs, BuildAttrs(c, w, "attributes"));
+    QT_ASSIGN_OR_RETURN(std::string certificate, w.Str("certificate", false));
     fb::Timestamp f = ToFb(from), t = ToFb(to);
-    pws.push_back(fb::CreateProductWindowDirect(c.b, pr.first, pr.second.c_str(),
-                                                site.empty() ? nullptr : site.c_str(), &f, &t));
+    pws.push_back(fb::CreateProductWindow(c.b, pr.first, c.b.CreateString(pr.second),
+                                          site.empty() ? 0 : c.b.CreateString(site), &f, &t, attrs,
+                                          certificate.empty() ? 0 : c.b.CreateString(certificate)));
     return Status::Ok();
   }));
   std::vector<Offset<fb::UnitWindow>> uws;
@@ -1405,6 +1408,8 @@ json::object SeedToJson(const fb::RecallSeed& seed) {
       PutStr(wo, "site", w->site());
       PutTime(wo, "from", w->from());
       PutTime(wo, "to", w->to());
+      PutAttrs(wo, "attributes", w->attributes());
+      PutStr(wo, "certificate", w->certificate());
       a.push_back(std::move(wo));
     }
     o["product_windows"] = std::move(a);

@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "qtrace/host/ledger.h"
 #include "run_qtrace.h"
@@ -372,6 +374,83 @@ TEST_F(CliE2eTest, ExitCodesSayWhoSaidNo) {
     EXPECT_EQ(help.exit_code, 0) << cmd;
     EXPECT_NE(help.out.find("Usage"), std::string::npos) << cmd;
   }
+}
+
+// The recall commands as a regulator and the holders run them: an order
+// seeded at a product window narrowed to one heat number, the scope as a
+// table, JSON and CSV, the holder's inbox and acknowledgement, and the
+// command-line mistakes that exit 2 without writing anything.
+TEST_F(CliE2eTest, RecallCommandsOrderByAHeatNumberAndFollowIt) {
+  std::string mill = AddParty("mill", "enterprise", "building_materials");
+  std::string site = AddParty("site", "enterprise", "building_materials");
+  std::string amr = AddParty("amr", "regulator", "building_materials");
+  auto ok = [&](const std::string& key, std::vector<std::string> args) {
+    args.insert(args.end(), {"--key", key});
+    QtraceRun r = Q(args);
+    EXPECT_TRUE(Ok(r)) << args[0];
+    return r;
+  };
+  ok(mill, {"product", "--product", "local:pipe", "--sector", "building_materials", "--unit",
+            "TNE"});
+  for (auto [lot, heat, day] : {std::tuple{"P-1", "H", "02"}, std::tuple{"P-2", "H2", "03"},
+                                std::tuple{"P-3", "H", "04"}}) {
+    ok(mill, {"lot", "--lot", std::string("local:pipe/") + lot, "--quantity", "20 TNE",
+              "--produced", std::string("2026-04-") + day + "T08:00:00+08:00", "--attr",
+              std::string("heat_no=") + heat, "--attr", "od_mm:decimal=114.3"});
+  }
+  for (const char* lot : {"P-1", "P-2"}) {
+    std::string item = std::string("local:pipe/") + lot + "=5TNE";
+    ok(mill, {"ship", "--to", "site", "--shipment", std::string("DN-") + lot, "--item", item});
+    ok(site, {"receive", "--from", "mill", "--shipment", std::string("DN-") + lot, "--item", item});
+  }
+  uint64_t size_before = 0;
+  auto log_size = [&] {
+    return json::parse(Q({"log", "checkpoint", "--json"}).out).at("size").to_number<uint64_t>();
+  };
+  size_before = log_size();
+  // Mistakes on the command line: exit 2, nothing written.
+  for (const char* window : {"local:pipe,2026-04-01T00:00:00Z", "local:pipe,2026-04-01T00:00:00Z,"
+                                                                "2026-05-01T00:00:00Z,od_mm:decimal=wide",
+                             "local:pipe,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,heat_no"}) {
+    QtraceRun bad = Q({"recall", "order", "--id", "BM-X", "--sector", "building_materials",
+                       "--level", "A", "--responsible", "mill", "--product-window", window,
+                       "--key", amr});
+    EXPECT_EQ(bad.exit_code, 2) << window << "\n" << bad.err;
+    EXPECT_TRUE(bad.err.find("--product-window") != std::string::npos ||
+                bad.err.find("product_windows[0]") != std::string::npos)
+        << bad.err;
+  }
+  EXPECT_EQ(log_size(), size_before);
+
+  ok(amr, {"recall", "order", "--id", "BM-H", "--sector", "building_materials", "--level", "A",
+           "--responsible", "mill", "--hazard", "heat H: carbon above the limit",
+           "--product-window",
+           "local:pipe,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,heat_no=H,od_mm:decimal=114.30"});
+  QtraceRun show = ok(amr, {"recall", "show", "BM-H", "--json"});
+  std::set<std::string> lots;
+  json::value shown = json::parse(show.out);
+  for (const auto& l : shown.at("scope").at("lots").as_array()) {
+    lots.insert(std::string(l.as_string()));
+  }
+  EXPECT_EQ(lots, (std::set<std::string>{"local:pipe/P-1", "local:pipe/P-3"})) << show.out;
+  QtraceRun table = ok(amr, {"recall", "show", "BM-H"});
+  EXPECT_NE(table.out.find("2 lots as of log index"), std::string::npos) << table.out;
+  QtraceRun csv = ok(amr, {"recall", "scope", "BM-H"});
+  EXPECT_NE(csv.out.find("BM-H,local:pipe/P-1,"), std::string::npos) << csv.out;
+  EXPECT_EQ(csv.out.find("local:pipe/P-2"), std::string::npos) << csv.out;
+
+  QtraceRun inbox = ok(site, {"recall", "notices"});
+  EXPECT_NE(inbox.out.find("local:pipe/P-1"), std::string::npos) << inbox.out;
+  EXPECT_NE(inbox.out.find("NO"), std::string::npos) << inbox.out;
+  ok(site, {"recall", "ack", "--id", "BM-H", "--note", "pipes quarantined"});
+  QtraceRun after = ok(site, {"recall", "notices", "--json"});
+  EXPECT_EQ(json::parse(after.out).as_object().at("notices").as_array().at(0).as_object().at(
+                "acknowledged").as_bool(), true)
+      << after.out;
+  // Only a regulator widens: the site is refused by the server (exit 1).
+  EXPECT_EQ(Q({"recall", "widen", "--id", "BM-H", "--lot", "local:pipe/P-2", "--key", site})
+                .exit_code,
+            1);
 }
 
 TEST_F(CliE2eTest, EnvironmentNamesServerKeyAndParty) {

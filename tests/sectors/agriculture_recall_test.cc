@@ -330,6 +330,102 @@ TEST_F(AgricultureRecallTest, AContaminatedPesticideLotIsRecalledThroughThePlots
   EXPECT_EQ(testing::PlanDue(st.at("plan").as_object(), "acknowledge"), 24);
 }
 
+// Scenario 1(e)3: the certification body suspends the cooperative's organic
+// certificate from 05-01 but records it only on 05-06, so harvests labelled
+// organic on 05-02 and 05-04 were accepted. A level 3 (false labelling)
+// recall seeded at the product window narrowed to lots citing that
+// certificate takes exactly those two and the supermarket that received
+// one — not the organic harvest of 04-28, not the unlabelled harvest of
+// 05-03, not lots citing another certificate.
+TEST_F(AgricultureRecallTest, OrganicLotsLabelledAfterTheSuspensionAreRecalledAllAndOnly) {
+  AddParty("ezhou-amr", "regulator");
+  AddParty("cnca-organic", "certifier");
+  for (const char* p : {"liangzi-coop", "super-a", "super-b"}) AddParty(p, "enterprise");
+  Product("liangzi-coop", "local:mitten-crab");
+  Ok("liangzi-coop", R"({"type":"unit","unit_id":"P1","kind":"pond","sector":"agriculture"})");
+  for (const char* id : {"OC-123-2026-0042", "OC-123-2026-0043"}) {
+    Ok("cnca-organic", R"({"type":"certificate","cert_id":")" + std::string(id) +
+                           R"(","kind":"organic","standard":"GB/T 19630",
+        "subject_party":"liangzi-coop","subject_product":"local:mitten-crab",
+        "valid_from":"2026-01-01T00:00:00+08:00","valid_to":"2026-12-31T00:00:00+08:00",
+        "attributes":{"cb_code":"123"}})",
+       At("2026-01-01", "09:00:00"));
+  }
+  // A harvest from pond P1 with its commitment certificate, labelled organic
+  // under `cert` when given.
+  auto harvest = [&](const std::string& code, const std::string& day, const std::string& cert,
+                     const std::string& organic_code = "") {
+    std::string lot = "local:mitten-crab/" + code;
+    std::string certs = R"({"cert_id":"HG-)" + code + R"(","standard":"承诺达标合格证"})";
+    std::string attrs = R"("category":"aquatic")";
+    if (!cert.empty()) {
+      certs += R"(,{"cert_id":")" + cert + R"(","standard":"GB/T 19630"})";
+      attrs += R"(,"organic_code":")" + organic_code + R"(")";
+    }
+    Ok("liangzi-coop", R"({"type":"lot","lot":")" + lot + R"(","quantity":"800 KGM",
+        "production_time":")" + At(day) + R"(","units":[{"unit":"P1","time":")" + At(day) +
+                           R"("}],"certificates":[)" + certs + R"(],"attributes":{)" + attrs + "}}",
+       At(day, "07:00:00"));
+    Ok("liangzi-coop", R"({"type":"certificate","cert_id":"HG-)" + code +
+                           R"(","kind":"commitment","standard":"承诺达标合格证","subject_lot":")" +
+                           lot + R"(","valid_from":")" + At(day) + R"(","valid_to":")" +
+                           At("2026-12-31") + R"(","attributes":{"basis":"self_test"}})",
+       At(day, "07:00:00"));
+  };
+  harvest("ORG-0428", "2026-04-28", "OC-123-2026-0042", "12326000000000001");
+  harvest("ORG-0502", "2026-05-02", "OC-123-2026-0042", "12326000000000002");
+  harvest("PLAIN-0503", "2026-05-03", "");
+  harvest("ORG-0504", "2026-05-04", "OC-123-2026-0042", "12326000000000004");
+  harvest("OTHER-0504", "2026-05-04", "OC-123-2026-0043", "12326000000000005");
+  Move("liangzi-coop", "super-a", "DN-1", "local:mitten-crab/ORG-0502", "800 KGM", "2026-05-05");
+  Move("liangzi-coop", "super-b", "DN-2", "local:mitten-crab/ORG-0428", "800 KGM", "2026-05-05");
+  Move("liangzi-coop", "super-b", "DN-3", "local:mitten-crab/PLAIN-0503", "800 KGM", "2026-05-05");
+  Ok("cnca-organic", R"({"type":"certificate_status","cert_id":"OC-123-2026-0042",
+      "status":"suspended","effective":"2026-05-01T00:00:00+08:00","reason":"residue found"})",
+     At("2026-05-06", "09:00:00"));
+
+  auto r = Post("ezhou-amr", R"({"type":"recall","recall_id":"RC-AG-ORG","sector":"agriculture",
+      "level":"3","hazard":"organic label after the certificate's suspension",
+      "responsible":"liangzi-coop","seed":{"product_windows":[{"product":"local:mitten-crab",
+      "from":"2026-05-01T00:00:00+08:00","to":"2026-05-06T09:00:00+08:00",
+      "certificate":"OC-123-2026-0042"}]}})",
+                At("2026-05-07", "10:00:00"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  json::object st = Get("ezhou-amr", "/v1/recalls/RC-AG-ORG");
+  std::set<std::string> lots;
+  for (const auto& l : st.at("scope").as_object().at("lots").as_array()) {
+    lots.insert(std::string(l.as_string()));
+  }
+  EXPECT_EQ(lots, (std::set<std::string>{"local:mitten-crab/ORG-0502",
+                                         "local:mitten-crab/ORG-0504"}))
+      << json::serialize(st.at("scope"));
+  // The body whose certificate is in question is told, for information.
+  EXPECT_EQ(Parties(st), (std::set<std::string>{"cnca-organic", "liangzi-coop", "super-a"}))
+      << json::serialize(st.at("parties"));
+  for (const auto& p : st.at("parties").as_array()) {
+    const auto& o = p.as_object();
+    const auto* info = o.if_contains("for_information");
+    EXPECT_EQ(info != nullptr && info->as_bool(), o.at("party").as_string() == "cnca-organic")
+        << json::serialize(o);
+  }
+  EXPECT_EQ(testing::PlanDue(st.at("plan").as_object(), "acknowledge"), 72);
+
+  // Narrowed by an attribute instead (the organic code printed on ORG-0504's
+  // label): only that lot.
+  r = Post("ezhou-amr", R"({"type":"recall","recall_id":"RC-AG-ORG-2","sector":"agriculture",
+      "level":"3","hazard":"one label","responsible":"liangzi-coop",
+      "seed":{"product_windows":[{"product":"local:mitten-crab",
+      "from":"2026-04-01T00:00:00+08:00","to":"2026-05-06T09:00:00+08:00",
+      "attributes":{"organic_code":"12326000000000004"}}]}})",
+           At("2026-05-07", "11:00:00"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  st = Get("ezhou-amr", "/v1/recalls/RC-AG-ORG-2");
+  ASSERT_EQ(st.at("scope").as_object().at("lots").as_array().size(), 1u)
+      << json::serialize(st.at("scope"));
+  EXPECT_EQ(st.at("scope").as_object().at("lots").as_array()[0].as_string(),
+            "local:mitten-crab/ORG-0504");
+}
+
 TEST_F(AgricultureRecallTest, FoodRecallLevelsSetTheDeadlines) {
   BuildChain();
   auto bad = Post("ezhou-amr", R"({"type":"recall","recall_id":"RC-AG-X","sector":"agriculture",

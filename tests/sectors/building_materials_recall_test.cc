@@ -1,5 +1,5 @@
 // Building-materials recalls in a real qtraced with the sector plugins
-// (sector-rules.md 2(d), scenarios 2(e)1 and 2(e)3): the plugin's plan for each level
+// (sector-rules.md 2(d), scenarios 2(e)1, 2(e)2, 2(e)3 and 2(e)5): the plugin's plan for each level
 // (deadlines, in-situ assessment) and the scope the host computes with it —
 // all and only the implicated lots and parties.
 #include <gtest/gtest.h>
@@ -261,6 +261,135 @@ TEST_F(BuildingMaterialsRecallTest, ALeafSpringFurnaceWindowTakesOnlyItsLeavesAn
   EXPECT_EQ(Parties(st), (std::set<std::string>{"ezhou-springs", "oem-trucks", "dealer-1"}))
       << json::serialize(st.at("parties"));
   EXPECT_TRUE(st.at("plan").as_object().at("require_in_situ_assessment").as_bool());
+}
+
+// Scenario 2(e)2: heat H had the wrong chemistry. It appears in three pipe
+// lots (one of them also holds lengths of heat H2, mixing allowed); 200
+// elbows were made from pipe lot 2 and carry heat H. A level A recall seeded
+// at the pipe product narrowed to heat_no H takes the three pipe lots and
+// the elbows — not the pipe lot of heat H2 alone, nor elbows made from it,
+// nor the mixed lot: a lot is matched only by the heat it declares.
+TEST_F(BuildingMaterialsRecallTest, AWrongChemistryHeatTakesItsPipesAndTheFittingsMadeFromThem) {
+  AddParty("ezhou-amr", "regulator");
+  AddParty("ezhou-steel", "enterprise");
+  AddParty("ezhou-fittings", "enterprise");
+  AddParty("site-1", "enterprise");
+  AddParty("site-2", "enterprise");
+  Product("ezhou-steel", "billet", "TNE");
+  Product("ezhou-steel", "pipe", "TNE");
+  Product("ezhou-fittings", "elbow", "H87");
+  for (const char* heat : {"H", "H2"}) {
+    Ok("ezhou-steel", std::string(R"({"type":"lot","lot":"local:billet/)") + heat +
+                          R"(","quantity":"80 TNE","production_time":")" + Day(1) + R"(",
+        "attributes":{"material":"steel","product_standard":"GB/T 699-2015",
+        "grade_designation":"20","heat_no":")" + heat + R"("}})");
+  }
+  auto pipe = [&](const std::string& lot, const std::string& heat, int day) {
+    Ok("ezhou-steel", R"({"type":"lot","lot":"local:pipe/)" + lot + R"(","quantity":"20 TNE",
+        "production_time":")" + Day(day) + R"(","inputs":[{"lot":"local:billet/)" + heat +
+                          R"(","quantity":"21 TNE"}],"attributes":{"material":"steel_pipe",
+        "product_standard":"GB/T 8163-2018","grade_designation":"20","heat_no":")" + heat +
+                          R"("}})");
+  };
+  pipe("P-1", "H", 2);
+  pipe("P-2", "H", 3);
+  pipe("P-3", "H", 4);
+  pipe("P-4", "H2", 3);
+  ShipAndReceive("ezhou-steel", "ezhou-fittings", "DN-P-2", "local:pipe/P-2", "10 TNE", Day(5));
+  ShipAndReceive("ezhou-steel", "ezhou-fittings", "DN-P-4", "local:pipe/P-4", "10 TNE", Day(5));
+  ShipAndReceive("ezhou-steel", "site-2", "DN-P-3", "local:pipe/P-3", "20 TNE", Day(6));
+  for (const char* heat : {"H", "H2"}) {
+    Ok("ezhou-steel", std::string(R"({"type":"certificate","cert_id":"MTC-)") + heat +
+                          R"(","kind":"mtc_3.1","standard":"GB/T 18253",
+        "subject_party":"ezhou-steel","valid_from":")" + Day(2) + R"(",
+        "attributes":{"heat_no":")" + heat + R"("}})");
+  }
+  auto elbow = [&](const std::string& lot, const std::string& pipe_lot, const std::string& heat) {
+    Ok("ezhou-fittings", R"({"type":"lot","lot":"local:elbow/)" + lot + R"(","quantity":"200 H87",
+        "production_time":")" + Day(8) + R"(","inputs":[{"lot":"local:pipe/)" + pipe_lot +
+                             R"(","quantity":"2 TNE"}],"certificates":[{"cert_id":"MTC-)" + heat +
+                             R"("}],"attributes":{"material":"fitting",
+        "product_standard":"GB/T 12459-2017","grade_designation":"20","source_heat_no":")" +
+                             heat + R"("}})");
+  };
+  elbow("E-1", "P-2", "H");
+  elbow("E-2", "P-4", "H2");
+  ShipAndReceive("ezhou-fittings", "site-1", "DN-E-1", "local:elbow/E-1", "200 H87", Day(9));
+  ShipAndReceive("ezhou-fittings", "site-1", "DN-E-2", "local:elbow/E-2", "200 H87", Day(9));
+
+  Ok("ezhou-amr", R"({"type":"recall","recall_id":"BM-HEAT-H","sector":"building_materials",
+      "level":"A","hazard":"heat H: carbon above the grade's limit","responsible":"ezhou-steel",
+      "seed":{"product_windows":[{"product":"local:pipe","from":")" + Day(1) + R"(",
+      "to":")" + Day(30) + R"(","attributes":{"heat_no":"H"}}]},
+      "event_time":")" + Day(30) + R"("})");
+  json::object st = Get("ezhou-amr", "/v1/recalls/BM-HEAT-H");
+  EXPECT_EQ(Strings(st.at("scope").as_object().at("lots").as_array()),
+            (std::set<std::string>{"local:pipe/P-1", "local:pipe/P-2", "local:pipe/P-3",
+                                   "local:elbow/E-1"}))
+      << json::serialize(st.at("scope"));
+  EXPECT_EQ(Parties(st),
+            (std::set<std::string>{"ezhou-steel", "ezhou-fittings", "site-1", "site-2"}))
+      << json::serialize(st.at("parties"));
+
+  // A value of another type is another value: heat_no 2 (a number) is not "2".
+  auto r = Post("ezhou-amr", R"({"type":"recall","recall_id":"BM-HEAT-N","sector":"building_materials",
+      "level":"A","responsible":"ezhou-steel","seed":{"product_windows":[{"product":"local:pipe",
+      "from":")" + Day(1) + R"(","to":")" + Day(30) + R"(","attributes":{"heat_no":2}}]},
+      "event_time":")" + Day(30) + R"("})");
+  EXPECT_EQ(r.status, 422) << r.body;  // an empty scope is refused
+  EXPECT_EQ(Reason(r), "empty_scope") << r.body;
+}
+
+// Scenario 2(e)5: the green-building-material certificate was suspended on
+// 08-01 but the certifier recorded it only on 08-20, so boards labelled
+// ★★★ in between were accepted. A level C marking recall seeded at the
+// board product narrowed to the certificate the label names takes the
+// boards labelled after 08-01 and their holders — not the boards labelled
+// before, nor unlabelled boards made in the same weeks.
+TEST_F(BuildingMaterialsRecallTest, BoardsLabelledAfterTheSuspensionAreAMarkingRecall) {
+  AddParty("ezhou-amr", "regulator");
+  AddParty("ezhou-boards", "enterprise");
+  AddParty("cgp-certifier", "certifier");
+  AddParty("bm-market", "enterprise");
+  Product("ezhou-boards", "xps-board", "MTK");
+  Ok("cgp-certifier", R"({"type":"certificate","cert_id":"GBM-2025-0311",
+      "kind":"green_building_material","subject_product":"local:xps-board","valid_from":"2025-03-01T00:00:00+08:00",
+      "valid_to":"2030-03-01T00:00:00+08:00","attributes":{"star":3}})");
+  auto board = [&](const std::string& lot, const std::string& produced, bool labelled) {
+    Ok("ezhou-boards", R"({"type":"lot","lot":"local:xps-board/)" + lot + R"(","quantity":"1000 MTK",
+        "production_time":")" + produced + R"(","attributes":{"material":"energy_saving",
+        "product_standard":"GB/T 10801.2-2018")" +
+                           (labelled ? R"(,"green_bm_cert":"GBM-2025-0311","green_bm_star":3)" : "") +
+                           "}}");
+  };
+  board("XB-0715", "2026-07-15T08:00:00+08:00", true);
+  board("XB-0805", "2026-08-05T08:00:00+08:00", true);
+  board("XB-0806", "2026-08-06T08:00:00+08:00", false);
+  board("XB-0812", "2026-08-12T08:00:00+08:00", true);
+  ShipAndReceive("ezhou-boards", "bm-market", "DN-0715", "local:xps-board/XB-0715", "500 MTK",
+                 "2026-08-13T08:00:00+08:00");
+  ShipAndReceive("ezhou-boards", "bm-market", "DN-0805", "local:xps-board/XB-0805", "500 MTK",
+                 "2026-08-13T08:00:00+08:00");
+  ShipAndReceive("ezhou-boards", "bm-market", "DN-0806", "local:xps-board/XB-0806", "500 MTK",
+                 "2026-08-13T08:00:00+08:00");
+  Ok("cgp-certifier", R"({"type":"certificate_status","cert_id":"GBM-2025-0311",
+      "status":"suspended","effective":"2026-08-01T00:00:00+08:00"})",
+     "2026-08-20T09:00:00+08:00");
+
+  Ok("ezhou-amr", R"({"type":"recall","recall_id":"BM-GBM-C","sector":"building_materials",
+      "level":"C","hazard":"green-building-material ★★★ label after the certificate's suspension",
+      "responsible":"ezhou-boards","seed":{"product_windows":[{"product":"local:xps-board",
+      "from":"2026-08-01T00:00:00+08:00","to":"2026-08-20T09:00:00+08:00",
+      "attributes":{"green_bm_cert":"GBM-2025-0311"}}]},
+      "event_time":"2026-08-21T08:00:00+08:00"})");
+  json::object st = Get("ezhou-amr", "/v1/recalls/BM-GBM-C");
+  EXPECT_EQ(Strings(st.at("scope").as_object().at("lots").as_array()),
+            (std::set<std::string>{"local:xps-board/XB-0805", "local:xps-board/XB-0812"}))
+      << json::serialize(st.at("scope"));
+  // The certifier of the product's certificate is told, for information.
+  EXPECT_EQ(Parties(st), (std::set<std::string>{"ezhou-boards", "bm-market", "cgp-certifier"}))
+      << json::serialize(st.at("parties"));
+  EXPECT_FALSE(st.at("plan").as_object().at("require_in_situ_assessment").as_bool());
 }
 
 }  // namespace

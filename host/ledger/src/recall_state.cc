@@ -10,6 +10,7 @@
 
 #include "qtrace/encoding.h"
 #include "qtrace/host/state.h"
+#include "qtrace/log_entry.h"
 #include "qtrace/quantity.h"
 #include "qtrace/record.h"
 #include "qtrace/record_json.h"
@@ -432,6 +433,57 @@ void LedgerState::AppendHoldingsAsOf(LotId lot, uint64_t as_of,
             [](const auto& a, const auto& b) { return a.party < b.party; });
 }
 
+namespace {
+// Typed attribute equality; decimals compare by value (42.5 == 42.50).
+bool SameAttr(const fb::Attr& a, const fb::Attr& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case fb::AttrType::BOOL: return a.flag() == b.flag();
+    case fb::AttrType::INT:
+    case fb::AttrType::DECIMAL:
+    case fb::AttrType::TIME: {
+      int sa = a.scale(), sb = b.scale();
+      __int128 va = a.num(), vb = b.num();
+      for (; sa < sb; ++sa) va *= 10;
+      for (; sb < sa; ++sb) vb *= 10;
+      return va == vb;
+    }
+    default: return Sv(a.str()) == Sv(b.str());
+  }
+}
+}  // namespace
+
+StatusOr<bool> LedgerState::LotMatchesWindow(const LotInfo& lot, const fb::ProductWindow& w) const {
+  QT_ASSIGN_OR_RETURN(std::string bytes, load_entry_(lot.index));
+  QT_ASSIGN_OR_RETURN(const fb::LogEntry* entry, VerifyLogEntry(bytes, false));
+  QT_ASSIGN_OR_RETURN(const fb::Record* rec, RecordOfEntry(*entry));
+  const fb::LotRegistration* reg = rec->body_as_LotRegistration();
+  if (reg == nullptr) return false;
+  if (w.attributes()) {
+    for (const fb::Attr* want : *w.attributes()) {
+      bool found = false;
+      if (reg->attributes()) {
+        for (const fb::Attr* have : *reg->attributes()) {
+          if (Sv(have->key()) == Sv(want->key()) && SameAttr(*have, *want)) {
+            found = true;
+            break;
+          }
+        }
+      }
+      if (!found) return false;
+    }
+  }
+  if (w.certificate() && w.certificate()->size() > 0) {
+    if (reg->certificates() == nullptr) return false;
+    bool cited = false;
+    for (const fb::CertRef* c : *reg->certificates()) {
+      cited = cited || Sv(c->cert_id()) == Sv(w.certificate());
+    }
+    if (!cited) return false;
+  }
+  return true;
+}
+
 StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed,
                                                       const RecallPlan& plan,
                                                       uint64_t as_of) const {
@@ -464,11 +516,19 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
         problems.push_back("seed.product_windows: unknown product " + std::string(Sv(w->product())));
         continue;
       }
+      const bool narrowed = (w->attributes() && w->attributes()->size() > 0) ||
+                            (w->certificate() && w->certificate()->size() > 0);
       for (LotId id : lots_by_product_[*p]) {
         const LotInfo& l = lots_[id];
         if (l.voided || l.index > as_of) continue;
         if (l.production_time < Micros(w->from()) || l.production_time > Micros(w->to())) continue;
         if (w->site() && w->site()->size() > 0 && l.site != Sv(w->site())) continue;
+        if (narrowed) {
+          // Attributes and certificate references live in the registering
+          // record, read only for the lots the window already holds.
+          QT_ASSIGN_OR_RETURN(bool match, LotMatchesWindow(l, *w));
+          if (!match) continue;
+        }
         seeds.push_back(id);
       }
     }

@@ -305,6 +305,11 @@ struct ProductWindowSpec {
   std::string product{};  // "gtin:069...", "local:..."
   std::string site{};     // empty = any site
   std::string from{}, to{};
+  // Narrowing: only lots whose registration carries every one of these
+  // attributes with an equal value (a heat number, a label) ...
+  Attributes attributes{};
+  // ... and / or cites this certificate (one that was suspended).
+  std::string certificate{};
 };
 
 // Everything made on a party's unit within [start, end].

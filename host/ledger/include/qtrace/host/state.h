@@ -414,6 +414,9 @@ class LedgerState {
   };
   void ExpandRecallsForNewLot(LotId lot, const std::vector<UnitUseWindow>& uses,
                               const RecordContext& ctx, StateEffects* fx);
+  // Whether `lot`'s registering record carries the window's attributes and
+  // cites its certificate (product-window seeds narrowed by them).
+  StatusOr<bool> LotMatchesWindow(const LotInfo& lot, const fb::ProductWindow& w) const;
   // Adds `scope`'s lots and serials to recall `r`, and queues a notice round
   // for every party with something new to act on.
   void MergeScopeAndNotify(uint32_t r, RecallScope scope, const RecordContext& ctx,
