@@ -274,7 +274,8 @@ class BundleChecker {
           return FailedPrecondition(At(index) + "names unit " + unit + " of " + signer +
                                     ", whose registration is not in the bundle before it");
         }
-        if (u->kind() == fb::UnitEventKind::INPUT_APPLIED) {
+        if (u->kind() == fb::UnitEventKind::INPUT_APPLIED ||
+            (u->kind() == fb::UnitEventKind::STORED && u->input() != nullptr)) {
           QT_RETURN_IF_ERROR(NeedLot(index, u->input(), "the unit event"));
         }
         return Status::Ok();

@@ -102,7 +102,9 @@ class Selector {
       }
       case fb::Body::UnitEvent: {
         const auto* u = r.body_as_UnitEvent();
-        if (u->kind() == fb::UnitEventKind::INPUT_APPLIED && lot_in(u->input())) {
+        const bool names_lot = u->kind() == fb::UnitEventKind::INPUT_APPLIED ||
+                               u->kind() == fb::UnitEventKind::STORED;
+        if (names_lot && u->input() != nullptr && lot_in(u->input())) {
           inc = true;
           units_.insert({std::string(party), std::string(Sv(u->unit()))});
         }
@@ -278,7 +280,11 @@ CommandResult ExportCommand(const ExportArgs& a) {
       const host::UnitInfo& info = s.unit(*u);
       added.push_back(info.index);
       for (const auto& ev : info.events) {
-        if (ev.kind != fb::UnitEventKind::INPUT_APPLIED && ev.index < size) added.push_back(ev.index);
+        // Emptyings and process runs; applications and storage belong to
+        // their lots, included with them.
+        const bool own = ev.kind == fb::UnitEventKind::EMPTIED ||
+                         ev.kind == fb::UnitEventKind::PROCESS_RUN;
+        if (own && ev.index < size) added.push_back(ev.index);
       }
     }
     return 0;

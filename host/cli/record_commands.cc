@@ -1,5 +1,5 @@
 // The commands that state records: party, product, unit (register, apply,
-// emptied, run), lot, ship, receive, consume, pack, unpack, adjust,
+// emptied, run, store), lot, ship, receive, consume, pack, unpack, adjust,
 // lot-status, correct, cert (issue, status), inspect, params and submit.
 //
 // Flags fill the SDK's record specs (qtrace/record_builder.h), which become
@@ -218,6 +218,7 @@ struct UnitArgs {
   ApplyInputSpec apply;
   EmptiedSpec emptied;
   ProcessRunSpec run;
+  StoredSpec stored;
   std::vector<std::string> attrs;
 };
 
@@ -447,7 +448,7 @@ void AddRecordCommands(CLI::App& app) {
     AddRecordFlags(c, &a->f);
     SetHandler(c, [a] { return Product(*a); });
   }
-  // unit register | apply | emptied | run
+  // unit register | apply | emptied | run | store
   {
     CLI::App* unit = app.add_subcommand("unit", "Production units: register one, and its events");
     unit->require_subcommand(1);
@@ -506,6 +507,28 @@ void AddRecordCommands(CLI::App& app) {
     SetHandler(run, [d] {
       if (auto e = ParseAttrs("--attr", d->attrs, &d->run.attributes)) return *e;
       return SubmitSpec(d->f, d->run, "process run " + d->run.run_id + " on " + d->run.unit);
+    });
+
+    auto e = std::make_shared<UnitArgs>();
+    CLI::App* store = unit->add_subcommand(
+        "store", "A lot, or serials / cases of it, held in a unit (cold room) over a time");
+    store->add_option("--unit", e->stored.unit, "the unit")->required();
+    store->add_option("--lot", e->stored.lot, "the lot stored");
+    TakeAll(store->add_option("--serial", e->stored.serials,
+                              "a serial or container (case, pallet) put in (repeat)"));
+    store->add_option("--start", e->stored.start, "put in (RFC 3339)")->required();
+    store->add_option("--end", e->stored.end, "taken out (RFC 3339); omit while it is there");
+    TakeAll(store->add_option("--attr", e->attrs, "set point, zone, ... (repeat)"));
+    AddRecordFlags(store, &e->f);
+    SetHandler(store, [e] {
+      if (e->stored.lot.empty() && e->stored.serials.empty()) {
+        return UsageError("unit store: name the --lot or at least one --serial");
+      }
+      if (auto x = ParseAttrs("--attr", e->attrs, &e->stored.attributes)) return *x;
+      std::string what = e->stored.lot.empty()
+                             ? std::to_string(e->stored.serials.size()) + " serial(s)"
+                             : e->stored.lot;
+      return SubmitSpec(e->f, e->stored, what + " stored in " + e->stored.unit);
     });
   }
   // lot

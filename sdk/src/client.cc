@@ -513,6 +513,7 @@ StatusOr<RecordReceipt> Client::RegisterUnit(const UnitSpec& s) { return SubmitS
 StatusOr<RecordReceipt> Client::ApplyInput(const ApplyInputSpec& s) { return SubmitSpec(s); }
 StatusOr<RecordReceipt> Client::MarkEmptied(const EmptiedSpec& s) { return SubmitSpec(s); }
 StatusOr<RecordReceipt> Client::RecordProcessRun(const ProcessRunSpec& s) { return SubmitSpec(s); }
+StatusOr<RecordReceipt> Client::RecordStorage(const StoredSpec& s) { return SubmitSpec(s); }
 StatusOr<RecordReceipt> Client::RegisterLot(const LotSpec& s) { return SubmitSpec(s); }
 StatusOr<RecordReceipt> Client::Ship(const ShipmentSpec& s) { return SubmitSpec(s); }
 StatusOr<RecordReceipt> Client::Receive(const ReceiveSpec& s) { return SubmitSpec(s); }

@@ -299,6 +299,18 @@ std::string ToRecordJson(const ProcessRunSpec& s) {
   return Finish(std::move(o), s.event_time, s.note);
 }
 
+std::string ToRecordJson(const StoredSpec& s) {
+  json::object o = Start("unit_event");
+  o["unit"] = s.unit;
+  o["kind"] = "stored";
+  Put(o, "input", s.lot);
+  PutStrings(o, "serials", s.serials);
+  o["start"] = s.start;
+  Put(o, "end", s.end);
+  PutAttrs(o, "attributes", s.attributes);
+  return Finish(std::move(o), s.event_time, s.note);
+}
+
 std::string ToRecordJson(const LotSpec& s) {
   json::object o = Start("lot");
   o["lot"] = s.lot;

@@ -210,7 +210,8 @@ constexpr EnumName<fb::UnitKind> kUnitKinds[] = {
 constexpr EnumName<fb::UnitEventKind> kUnitEventKinds[] = {
     {fb::UnitEventKind::INPUT_APPLIED, "input_applied"},
     {fb::UnitEventKind::EMPTIED, "emptied"},
-    {fb::UnitEventKind::PROCESS_RUN, "process_run"}};
+    {fb::UnitEventKind::PROCESS_RUN, "process_run"},
+    {fb::UnitEventKind::STORED, "stored"}};
 constexpr EnumName<fb::AggregationAction> kAggActions[] = {
     {fb::AggregationAction::PACK, "pack"}, {fb::AggregationAction::UNPACK, "unpack"}};
 constexpr EnumName<fb::DispositionKind> kDispositions[] = {
@@ -758,16 +759,23 @@ StatusOr<BodyOffset> BuildUnitEvent(Ctx& c, Reader& r) {
   QT_ASSIGN_OR_RETURN(auto kind, ParseEnum(r, "kind", kUnitEventKinds, true,
                                            fb::UnitEventKind::INPUT_APPLIED));
   bool applied = kind == fb::UnitEventKind::INPUT_APPLIED;
+  bool stored = kind == fb::UnitEventKind::STORED;
   QT_ASSIGN_OR_RETURN(auto input, BuildLotRef(c, r, "input", applied));
   QT_ASSIGN_OR_RETURN(auto qty, BuildQuantity(c, r, "quantity", applied));
   QT_ASSIGN_OR_RETURN(auto start, r.Time("start", true));
   QT_ASSIGN_OR_RETURN(auto end, r.Time("end", kind == fb::UnitEventKind::PROCESS_RUN));
   QT_ASSIGN_OR_RETURN(std::string run_id, r.Str("run_id", false));
   QT_ASSIGN_OR_RETURN(auto attrs, BuildAttrs(c, r, "attributes"));
-  if (!applied && r.Has("input")) return r.Bad("input", "only for input_applied");
+  QT_ASSIGN_OR_RETURN(auto serials, r.Strings("serials"));
+  if (!applied && !stored && r.Has("input")) return r.Bad("input", "only for input_applied and stored");
+  if (!stored && r.Has("serials")) return r.Bad("serials", "only for stored");
+  if (stored && !r.Has("input") && serials.empty()) {
+    return r.Bad("input", "a stored event names the lot (input) or the serials stored");
+  }
   fb::Timestamp s = ToFb(start), e = ToFb(end);
   return fb::CreateUnitEvent(c.b, c.b.CreateString(unit), kind, input, qty, &s, &e,
-                             OptString(c, run_id), attrs)
+                             OptString(c, run_id), attrs,
+                             serials.empty() ? 0 : c.b.CreateVectorOfStrings(serials))
       .Union();
 }
 
@@ -1522,6 +1530,7 @@ void BodyToJson(const fb::Record& rec, json::object& o) {
       PutTime(o, "end", u->end());
       PutStr(o, "run_id", u->run_id());
       PutAttrs(o, "attributes", u->attributes());
+      PutStrings(o, "serials", u->serials());
       break;
     }
     case fb::Body::LotRegistration: {

@@ -147,6 +147,13 @@ TEST_F(CliE2eTest, AChainThroughEveryRecordCommand) {
             "local:crab/P1-0920", "--valid-from", "2026-09-20T06:00:00+08:00"});
   as(farm, {"pack", "--parent", "CASE-1", "--child", "C-1", "--child", "C-2"});
   as(farm, {"unpack", "--parent", "CASE-1", "--child", "C-2"});
+  as(farm, {"unit", "register", "--unit", "CR-1", "--kind", "cold_room"});
+  as(farm, {"unit", "store", "--unit", "CR-1", "--lot", "local:crab/P1-0920", "--serial", "CASE-1",
+            "--start", "2026-09-20T08:00:00+08:00", "--end", "2026-09-21T07:00:00+08:00"});
+  EXPECT_EQ(Q({"unit", "store", "--unit", "CR-1", "--start", "2026-09-20T08:00:00+08:00", "--key",
+               farm})
+                .exit_code,
+            2);
   as(farm, {"adjust", "--lot", "local:crab/P1-0920", "--delta", "-5KGM", "--reason", "weighing"});
   as(farm, {"ship", "--to", "shop", "--shipment", "DN-1", "--item", "local:crab/P1-0920=300 KGM",
             "--at", "2026-09-21T08:00:00+08:00"});

@@ -204,6 +204,12 @@ TEST_F(ClientTest, EveryTypedCallIsAcceptedAndItsReceiptVerifies) {
                                                .valid_from = "2026-09-20T06:00:00+08:00"})));
   keep(ASSERT_ACCEPTED(farm->Pack({.parent = "CASE-1", .children = {"C-0001", "C-0002"}})));
   keep(ASSERT_ACCEPTED(farm->Unpack({.parent = "CASE-1", .children = {"C-0002"}})));
+  keep(ASSERT_ACCEPTED(farm->RegisterUnit({.unit_id = "CR-1", .kind = "cold_room"})));
+  keep(ASSERT_ACCEPTED(farm->RecordStorage({.unit = "CR-1",
+                                            .lot = "local:crab/P1-0920",
+                                            .serials = {"CASE-1", "C-0003"},
+                                            .start = "2026-09-20T08:00:00+08:00",
+                                            .end = "2026-09-21T07:00:00+08:00"})));
   keep(ASSERT_ACCEPTED(
       farm->Adjust({.lot = "local:crab/P1-0920", .delta = "-5 KGM", .reason = "weighing loss"})));
   keep(ASSERT_ACCEPTED(farm->Ship({.shipment_id = "DN-1",

@@ -83,6 +83,13 @@ constexpr Example kExamples[] = {
       "unit": "furnace-1", "kind": "process_run",
       "start": "2026-05-02T07:00:00+08:00", "end": "2026-05-02T09:30:00+08:00",
       "run_id": "R-0502-1", "attributes": {"peak_c": 870}})json"},
+    {"unit_event", R"json({
+      "type": "unit_event", "party": "914403001922038216",
+      "event_time": "2026-10-03T09:00:00+08:00",
+      "unit": "cold-room-C", "kind": "stored", "input": "national:86900002000018/V-2409",
+      "start": "2026-10-03T09:00:00+08:00", "end": "2026-10-09T17:00:00+08:00",
+      "serials": ["SSCC-069012340000000017", "81234589000000000004"],
+      "attributes": {"setpoint_c": {"decimal": "5.0"}}})json"},
     {"lot", R"json({
       "type": "lot", "party": "914403001922038216", "event_time": "2026-06-20T08:30:00+08:00",
       "note": "first harvest of the season",
@@ -607,7 +614,15 @@ TEST(RecordJsonTest, RejectionsNameTheField) {
          o["kind"] = "emptied";
          o.erase("quantity");
        },
-       "input: only for input_applied"},
+       "input: only for input_applied and stored"},
+      {"unit_event", [](json::object& o) { o["serials"] = json::array{"S-1"}; },
+       "serials: only for stored"},
+      {"unit_event", [](json::object& o) {
+         o["kind"] = "stored";
+         o.erase("input");
+         o.erase("quantity");
+       },
+       "input: a stored event names the lot (input) or the serials stored"},
       {"unit_event", [](json::object& o) {
          o["kind"] = "process_run";
          o.erase("input");

@@ -1,5 +1,5 @@
 // Drug recalls in a real qtraced with the sector plugins (sector-rules.md
-// 4(d), the recall parts of scenarios 4(e)1, 2 and 5): the pharma plugin's
+// 4(d), the recall parts of scenarios 4(e)1, 2, 3 and 5): the pharma plugin's
 // plan per level (notice, acknowledgement and progress every 1/3/7 days,
 // 24 h for illegitimate packs, public notice for levels 1 and 2) and the
 // scope the host computes with it — all and only the implicated lots,
@@ -281,6 +281,88 @@ TEST_F(PharmaRecallTest, CounterfeitCodesStayAtSerialLevel) {
   for (const char* p : {"hospital-1", "pharmacy-2", "pharmacy-4"}) {
     EXPECT_EQ(parties.count(p), 0u) << p << ": " << json::serialize(st.at("parties"));
   }
+}
+
+// Scenario 4(e)3: distributor D's cold room C was at 12 °C from 02:00 to
+// 09:00 on 10-04. D records what it stores in C, case by case. A recall
+// seeded at that window of C takes the cases that were in the room then,
+// the packs inside them and whoever holds them now (the pharmacy they were
+// shipped on to) — not the case taken out before the excursion, nor the
+// case that arrived after it, nor the rest of the lot.
+TEST_F(PharmaRecallTest, AColdRoomExcursionTakesWhatWasInTheRoomThenAndWhereItWent) {
+  AddParty("nifdc", "lab");
+  const std::string vaccine = "national:86900002000018/V-1";
+  Ok("mah-1", R"({"type":"product","scheme":"national","product_id":"86900002000018",
+      "sector":"pharma","name":"influenza vaccine 0.5 ml","default_unit":"EA"})");
+  Ok("mah-1", R"({"type":"lot","lot":")" + vaccine + R"(","quantity":"12 EA",
+      "production_time":"2026-09-01T08:00:00+08:00","expiry_time":"2027-09-01T00:00:00+08:00",
+      "attributes":{"approval_number":"国药准字S20240001","biologic_type":"vaccine",
+      "qp_released_at":{"time":"2026-09-20T08:00:00+08:00"}},"serials":)" +
+                 CodeList(8, 1, 12) + "}");
+  Ok("nifdc", R"({"type":"certificate","cert_id":"SP-2026-0917","kind":"lot_release",
+      "subject_lot":")" + vaccine + R"(","valid_from":"2026-09-24T00:00:00+08:00"})");
+  for (int c = 0; c < 3; ++c) {
+    Ok("mah-1", R"({"type":"aggregation","action":"pack","parent":"CASE-)" + std::to_string(c + 1) +
+                    R"(","children":)" + CodeList(8, 4 * c + 1, 4 * c + 4) + "}");
+  }
+  // Whole cases move; the packs inside travel with them.
+  auto ship = [&](const std::string& from, const std::string& to, const std::string& id,
+                  const std::string& box, const std::string& day) {
+    std::string items = R"([{"lot":")" + vaccine + R"(","quantity":"4 EA"}])";
+    Ok(from, R"({"type":"shipment","shipment_id":")" + id + R"(","to":")" + to +
+                 R"(","items":)" + items + R"(,"containers":[")" + box + R"("]})",
+       day + "T08:00:00+08:00");
+    Ok(to, R"({"type":"receipt","from":")" + from + R"(","shipment_id":")" + id +
+               R"(","items":)" + items + "}",
+       day + "T15:00:00+08:00");
+  };
+  ship("mah-1", "dist", "DN-V-1", "CASE-1", "2026-10-01");
+  ship("mah-1", "dist", "DN-V-2", "CASE-2", "2026-10-01");
+  Ok("dist", R"({"type":"unit","unit_id":"C","kind":"cold_room","sector":"pharma"})");
+  auto stored = [&](const std::string& box, const std::string& in, const std::string& out) {
+    Ok("dist", R"({"type":"unit_event","unit":"C","kind":"stored","input":")" + vaccine +
+                   R"(","serials":[")" + box + R"("],"start":")" + in + R"(")" +
+                   (out.empty() ? "" : R"(,"end":")" + out + R"(")") +
+                   R"(,"attributes":{"setpoint_c":{"decimal":"5.0"}}})",
+       out.empty() ? in : out);
+  };
+  // CASE-2 leaves the room before the excursion, CASE-1 after it.
+  stored("CASE-2", "2026-10-01T16:00:00+08:00", "2026-10-03T07:00:00+08:00");
+  ship("dist", "pharmacy-2", "DN-D-2", "CASE-2", "2026-10-03");
+  stored("CASE-1", "2026-10-01T16:00:00+08:00", "2026-10-05T07:00:00+08:00");
+  ship("dist", "pharmacy-1", "DN-D-1", "CASE-1", "2026-10-05");
+  // CASE-3 arrives after the excursion and is still in the room.
+  ship("mah-1", "dist", "DN-V-3", "CASE-3", "2026-10-06");
+  stored("CASE-3", "2026-10-06T16:00:00+08:00", "");
+
+  // A storage claim about goods the distributor never held is refused.
+  Refused("dist", R"({"type":"unit_event","unit":"C","kind":"stored","serials":["NO-SUCH-CASE"],
+      "start":"2026-10-06T16:00:00+08:00"})",
+          "unknown_serial", "");
+  Refused("dist", R"({"type":"unit_event","unit":"C","kind":"stored",
+      "input":"local:metformin-api/A-77","start":"2026-10-06T16:00:00+08:00"})",
+          "unknown_lot", "");
+
+  Recall("RC-COLD", "2", "mah-1",
+         R"({"unit_windows":[{"owner":"dist","unit":"C","start":"2026-10-04T02:00:00+08:00",
+             "end":"2026-10-04T09:00:00+08:00"}]})");
+  json::object st = Get("nmpa", "/v1/recalls/RC-COLD");
+  const json::object& scope = st.at("scope").as_object();
+  std::set<std::string> want{"CASE-1"};
+  for (int i = 1; i <= 4; ++i) want.insert(Code(8, i));
+  EXPECT_EQ(Strings(scope.at("serials")), want) << json::serialize(scope);
+  EXPECT_EQ(scope.at("lots").as_array().size(), 0u) << json::serialize(scope);
+  std::set<std::string> parties = Parties(st);
+  EXPECT_EQ(parties.count("pharmacy-1"), 1u) << json::serialize(st.at("parties"));
+  for (const char* p : {"pharmacy-2", "pharmacy-3", "hospital-1"}) {
+    EXPECT_EQ(parties.count(p), 0u) << p << ": " << json::serialize(st.at("parties"));
+  }
+  // Pharmacy 1 may not dispense a pack from the room; pharmacy 2 may.
+  Refused("pharmacy-1", R"({"type":"disposition","kind":"dispensed","items":[{"lot":")" + vaccine +
+                            R"(","quantity":"1 EA","serials":[")" + Code(8, 2) + R"("]}]})",
+          "lot_recalled", "");
+  Ok("pharmacy-2", R"({"type":"disposition","kind":"dispensed","items":[{"lot":")" + vaccine +
+                       R"(","quantity":"1 EA","serials":[")" + Code(8, 6) + R"("]}]})");
 }
 
 // Scenario 4(e)5: level 1 — notices within a day, daily reports, public

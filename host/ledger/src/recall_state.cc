@@ -453,10 +453,15 @@ bool SameAttr(const fb::Attr& a, const fb::Attr& b) {
 }
 }  // namespace
 
+StatusOr<const fb::Record*> LedgerState::RecordAt(uint64_t index, std::string* bytes) const {
+  QT_ASSIGN_OR_RETURN(*bytes, load_entry_(index));
+  QT_ASSIGN_OR_RETURN(const fb::LogEntry* entry, VerifyLogEntry(*bytes, false));
+  return RecordOfEntry(*entry);
+}
+
 StatusOr<bool> LedgerState::LotMatchesWindow(const LotInfo& lot, const fb::ProductWindow& w) const {
-  QT_ASSIGN_OR_RETURN(std::string bytes, load_entry_(lot.index));
-  QT_ASSIGN_OR_RETURN(const fb::LogEntry* entry, VerifyLogEntry(bytes, false));
-  QT_ASSIGN_OR_RETURN(const fb::Record* rec, RecordOfEntry(*entry));
+  std::string bytes;
+  QT_ASSIGN_OR_RETURN(const fb::Record* rec, RecordAt(lot.index, &bytes));
   const fb::LotRegistration* reg = rec->body_as_LotRegistration();
   if (reg == nullptr) return false;
   if (w.attributes()) {
@@ -533,6 +538,7 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
       }
     }
   }
+  std::set<std::string> serials;
   if (seed.unit_windows()) {
     for (const auto* w : *seed.unit_windows()) {
       auto owner = FindParty(Sv(w->owner()));
@@ -542,14 +548,42 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
                            " of " + std::string(Sv(w->owner())));
         continue;
       }
-      for (LotId id : lineage_->LotsMadeOn(*unit, Micros(w->start()), Micros(w->end()), as_of)) {
-        seeds.push_back(id);
+      const int64_t ws = Micros(w->start()), we = Micros(w->end());
+      for (LotId id : lineage_->LotsMadeOn(*unit, ws, we, as_of)) seeds.push_back(id);
+      // What was stored in the unit at any time in the window (a cold room
+      // during an excursion): the named serials and everything packed in
+      // them, or the whole lot when no serials were named.
+      for (const UnitEventInfo& e : units_[*unit].events) {
+        if (e.kind != fb::UnitEventKind::STORED || e.index > as_of) continue;
+        if (e.start > we || (e.end != 0 && e.end < ws)) continue;
+        std::string bytes;
+        QT_ASSIGN_OR_RETURN(const fb::Record* rec, RecordAt(e.index, &bytes));
+        const auto* stored = rec->body_as_UnitEvent()->serials();
+        if (stored == nullptr || stored->size() == 0) {
+          if (e.input != kNoIdx) seeds.push_back(e.input);
+          continue;
+        }
+        std::vector<std::string> todo;
+        for (const auto* sn : *stored) todo.push_back(sn->str());
+        std::set<std::string> seen;
+        while (!todo.empty()) {
+          std::string cur = std::move(todo.back());
+          todo.pop_back();
+          if (!seen.insert(cur).second) continue;
+          if (auto it = containers_.find(cur); it != containers_.end()) {
+            todo.insert(todo.end(), it->second.begin(), it->second.end());
+          }
+          if (plan.serial_level) {
+            serials.insert(cur);
+          } else if (const SerialInfo* si = FindSerial(cur); si && si->lot != kNoIdx) {
+            seeds.push_back(si->lot);
+          }
+        }
       }
     }
   }
   // Serial seeds: serial-level scope (the serials and their containers), not
   // the whole lot, unless the plan says otherwise.
-  std::set<std::string> serials;
   if (seed.serials()) {
     for (const auto* s : *seed.serials()) {
       const SerialInfo* si = FindSerial(s->string_view());

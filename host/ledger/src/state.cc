@@ -675,6 +675,48 @@ Status LedgerState::ApplyUnitEvent(const fb::Record& r, const RecordContext& ctx
     case fb::UnitEventKind::PROCESS_RUN:
       if (end < start) return InvalidArgument("process run ends before it starts", "bad_time");
       break;
+    case fb::UnitEventKind::STORED: {
+      // A claim about the owner's own unit: what it held there, and when.
+      // The owner must have held the lot; the serials must be known, and
+      // of that lot when one is named (containers carry no lot).
+      if (end != 0 && end <= start) {
+        return InvalidArgument("storage must end after it starts", "bad_time");
+      }
+      if (e->input() != nullptr) {
+        QT_ASSIGN_OR_RETURN(LotId lot, ResolveLot(e->input(), "input"));
+        if (lots_[lot].HoldingOf(owner) == nullptr) {
+          return Rule(parties_[owner].id + " never held " + LotRefString(lot) +
+                          ", so it cannot have stored it",
+                      "not_holder");
+        }
+        if (lots_[lot].production_time > (end != 0 ? end : start)) {
+          return Rule("lot " + LotRefString(lot) + " was produced after its storage", "time_order");
+        }
+        info.input = lot;
+      }
+      if (e->serials() != nullptr) {
+        std::vector<std::string> problems;
+        for (const auto* sn : *e->serials()) {
+          auto it = serials_.find(sn->str());
+          if (it == serials_.end()) {
+            problems.push_back("unknown serial or container " + sn->str());
+          } else if (info.input != kNoIdx && it->second.lot != kNoIdx &&
+                     it->second.lot != info.input) {
+            problems.push_back("serial " + sn->str() + " is of lot " +
+                               LotRefString(it->second.lot) + ", not " +
+                               LotRefString(info.input));
+          }
+        }
+        if (!problems.empty()) {
+          return Status(StatusCode::kFailedPrecondition, "stored event refused: " + problems.front(),
+                        "unknown_serial", problems);
+        }
+      } else if (e->input() == nullptr) {
+        return InvalidArgument("a stored event names the lot (input) or the serials stored",
+                               "bad_record");
+      }
+      break;
+    }
     default:
       return InvalidArgument("unknown unit event kind", "bad_record");
   }

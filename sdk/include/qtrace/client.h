@@ -353,6 +353,7 @@ class Client {
   StatusOr<RecordReceipt> ApplyInput(const ApplyInputSpec& spec);
   StatusOr<RecordReceipt> MarkEmptied(const EmptiedSpec& spec);
   StatusOr<RecordReceipt> RecordProcessRun(const ProcessRunSpec& spec);
+  StatusOr<RecordReceipt> RecordStorage(const StoredSpec& spec);
   StatusOr<RecordReceipt> RegisterLot(const LotSpec& spec);
   StatusOr<RecordReceipt> Ship(const ShipmentSpec& spec);
   StatusOr<RecordReceipt> Receive(const ReceiveSpec& spec);

@@ -163,6 +163,19 @@ struct ProcessRunSpec {
   std::string event_time{}, note{};
 };
 
+// A lot, or serials / containers of it, held in a unit (a cold room, a
+// warehouse zone) from `start` until `end` (empty: still there). Nothing is
+// consumed; a recall seeded at the unit's window (an excursion) takes what
+// was in it then — at serial level when serials are named.
+struct StoredSpec {
+  std::string unit{};
+  std::string lot{};                   // the lot stored (optional when serials are named)
+  std::vector<std::string> serials{};  // serials or containers (cases, pallets) put in
+  std::string start{}, end{};
+  Attributes attributes{};  // set point, zone...
+  std::string event_time{}, note{};
+};
+
 struct InputSpec {
   std::string lot{};
   std::string quantity{};
@@ -395,6 +408,7 @@ std::string ToRecordJson(const UnitSpec& spec);
 std::string ToRecordJson(const ApplyInputSpec& spec);
 std::string ToRecordJson(const EmptiedSpec& spec);
 std::string ToRecordJson(const ProcessRunSpec& spec);
+std::string ToRecordJson(const StoredSpec& spec);
 std::string ToRecordJson(const LotSpec& spec);
 std::string ToRecordJson(const ShipmentSpec& spec);
 std::string ToRecordJson(const ReceiveSpec& spec);

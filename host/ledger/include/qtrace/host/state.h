@@ -417,6 +417,8 @@ class LedgerState {
   // Whether `lot`'s registering record carries the window's attributes and
   // cites its certificate (product-window seeds narrowed by them).
   StatusOr<bool> LotMatchesWindow(const LotInfo& lot, const fb::ProductWindow& w) const;
+  // The record at log index `index`; `*bytes` keeps it alive.
+  StatusOr<const fb::Record*> RecordAt(uint64_t index, std::string* bytes) const;
   // Adds `scope`'s lots and serials to recall `r`, and queues a notice round
   // for every party with something new to act on.
   void MergeScopeAndNotify(uint32_t r, RecallScope scope, const RecordContext& ctx,
