@@ -9,6 +9,7 @@
 
 #include "qtrace/host/ledger.h"
 #include "qtrace/host/recall.h"
+#include "qtrace/host/record_policy.h"
 #include "qtrace/time.h"
 #include "testing/ledger_harness.h"
 
@@ -282,6 +283,66 @@ int64_t At(const char* text) { return ParseTimestamp(text).value().micros; }
 
 // Working days by a plan's calendar: weekends, holidays and make-up days in
 // the calendar's own offset, at the same time of day.
+// A plan that notifies only the OEMs and the responsible party, for any
+// record a policy that lets everything through.
+class OemOnlyPolicy : public RecordPolicy {
+ public:
+  Status Check(const fb::Record&, const RecordContext&, const LedgerState&,
+               std::vector<DecisionData>*) override {
+    return Status::Ok();
+  }
+  StatusOr<RecallPlan> PlanRecall(const fb::RecallOrder&, const LedgerState&) override {
+    RecallPlan plan;
+    plan.source = "test";
+    plan.notify = {{NotifyTarget::kOem, fb::RecallDepth::CONSUMER, 24, 0},
+                   {NotifyTarget::kResponsible, fb::RecallDepth::CONSUMER, 24, 0}};
+    return plan;
+  }
+};
+
+// The OEM is the maker that built an implicated lot into one of its own: the
+// truck maker that fitted the springs, not the dealer holding spare springs
+// nor the dealer holding the trucks.
+TEST(RecallNotifyTest, AnOemIsTheMakerThatBuiltAnImplicatedLotIntoItsOwn) {
+  OemOnlyPolicy policy;
+  LedgerOptions o;
+  o.policy = &policy;
+  LedgerHarness h(o);
+  for (const char* p : {"springs", "trucks", "parts-dealer", "truck-dealer"}) h.AddEnterprise(p);
+  h.AddParty("amr", R"(["regulator"])");
+  auto ok = [&](const std::string& party, const std::string& json) {
+    auto r = h.Submit(party, json);
+    ASSERT_TRUE(r.status.ok()) << party << " " << json << ": " << r.status.ToString();
+  };
+  auto ship = [&](const std::string& from, const std::string& to, const std::string& id,
+                  const std::string& lot, const std::string& day) {
+    const std::string tail = R"(","items":[{"lot":")" + lot +
+                             R"(","quantity":"10 EA"}],"event_time":")" + day + R"(T00:00:00Z"})";
+    ok(from, R"({"type":"shipment","shipment_id":")" + id + R"(","to":")" + to + tail);
+    ok(to, R"({"type":"receipt","from":")" + from + R"(","shipment_id":")" + id + tail);
+  };
+  ok("springs", R"({"type":"product","scheme":"local","product_id":"spring","sector":"building_materials"})");
+  ok("trucks", R"({"type":"product","scheme":"local","product_id":"truck","sector":"building_materials"})");
+  ok("springs", R"({"type":"lot","lot":"local:spring/S-1","quantity":"100 EA",
+      "production_time":"2026-09-01T00:00:00Z","event_time":"2026-09-01T00:00:00Z"})");
+  ship("springs", "trucks", "D-1", "local:spring/S-1", "2026-09-20");
+  ship("springs", "parts-dealer", "D-2", "local:spring/S-1", "2026-09-20");
+  ok("trucks", R"({"type":"lot","lot":"local:truck/T-1","quantity":"10 EA",
+      "production_time":"2026-09-21T00:00:00Z","event_time":"2026-09-21T00:00:00Z",
+      "inputs":[{"lot":"local:spring/S-1","quantity":"10 EA","kind":"composed_of"}]})");
+  ship("trucks", "truck-dealer", "D-3", "local:truck/T-1", "2026-09-25");
+  ok("amr", R"({"type":"recall","recall_id":"RC-OEM","sector":"building_materials","level":"A",
+      "responsible":"springs","seed":{"lots":["local:spring/S-1"]}})");
+  std::set<std::string> notified = h.ledger().WithState([](const LedgerState& s) {
+    std::set<std::string> out;
+    for (const auto& [p, prog] : s.FindRecall("RC-OEM")->parties) {
+      if (prog.notified) out.insert(s.party(p).id);
+    }
+    return out;
+  });
+  EXPECT_EQ(notified, (std::set<std::string>{"springs", "trucks"}));
+}
+
 TEST(WorkCalendarTest, CountsWorkingDaysInItsOwnOffset) {
   WorkCalendar cn;  // UTC+08:00, Saturday and Sunday off
   // Friday 2026-09-25 10:00 +08:00 + 1 working day = Monday 09-28.

@@ -914,6 +914,24 @@ void LedgerState::MergeScopeAndNotify(uint32_t r, RecallScope scope, const Recor
   const bool consignees = plan.Notifies(NotifyTarget::kConsignees);
   const bool producers = plan.Notifies(NotifyTarget::kProducer);
   const bool responsible = plan.Notifies(NotifyTarget::kResponsible);
+  const bool oem = plan.Notifies(NotifyTarget::kOem);
+  // An OEM built an implicated lot into one of its own: a lot in scope made
+  // from an input in scope over a propagating edge (springs into a truck).
+  auto built_in = [&](LotId lot) {
+    TraceOptions o;
+    o.as_of = scope.as_of;
+    o.max_depth = 1;
+    o.edge_kinds = plan.edge_kinds;
+    o.through_units = false;
+    const LotId seed[1] = {lot};
+    for (const TracedLot& t : lineage_->Backward(seed, o).lots) {
+      if (t.via == TraceVia::kEdge &&
+          std::binary_search(rc.scope.lots.begin(), rc.scope.lots.end(), t.lot)) {
+        return true;
+      }
+    }
+    return false;
+  };
   const fb::RecallDepth holders_depth = depth_of(NotifyTarget::kHolders);
   const fb::RecallDepth consignees_depth = depth_of(NotifyTarget::kConsignees);
   const auto& direct = counterparties_[rc.responsible];
@@ -926,6 +944,7 @@ void LedgerState::MergeScopeAndNotify(uint32_t r, RecallScope scope, const Recor
     if (holders && (h.held > 0 || h.consumed > 0) && within(h.party, holders_depth)) return true;
     if (consignees && h.received > 0 && within(h.party, consignees_depth)) return true;
     if (producers && lots_[h.lot].producer == h.party) return true;
+    if (oem && lots_[h.lot].producer == h.party && built_in(h.lot)) return true;
     return responsible && h.party == rc.responsible;
   };
   std::unordered_set<uint64_t> known;

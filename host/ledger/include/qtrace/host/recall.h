@@ -73,7 +73,7 @@ enum class NotifyTarget : uint8_t {
   kResponsible = 3,  // the party running the recall
   kRegulator = 4,    // the sector's regulators (for information)
   kCertifier = 5,    // issuers of certificates on the implicated lots (for information)
-  kOem = 6,          // not modelled: no party role says who the OEM is
+  kOem = 6,          // makers that built an implicated lot into one of theirs
   kPublic = 7,       // a public notice
 };
 std::string_view NotifyTargetName(NotifyTarget t);
