@@ -8,6 +8,9 @@
 #include <set>
 
 #include "qtrace/host/ledger.h"
+#include "qtrace/log_entry.h"
+#include "qtrace/record.h"
+#include "qtrace/record_json.h"
 #include "qtrace/host/recall.h"
 #include "qtrace/host/record_policy.h"
 #include "qtrace/time.h"
@@ -228,6 +231,23 @@ TEST_F(AquaticRecall, AHarvestFromATaintedPondAfterTheRecallJoinsIt) {
   auto scope = ScopeRefs();
   EXPECT_EQ(scope.count("local:crab/P5-1001"), 1u);
   EXPECT_EQ(scope.count("local:crab/P1-1001"), 0u);
+  // The coop's newest notice (round 2) lists its whole share: the harvests
+  // of round 1 and the new one.
+  std::set<std::string> listed = h_.ledger().WithState([&](const LedgerState& s) {
+    std::set<std::string> out;
+    const RecallInfo* rc = s.FindRecall("RC-1");
+    const auto& p = rc->parties.at(*s.FindParty("coop"));
+    EXPECT_EQ(p.round, 1u);
+    auto bytes = h_.ledger().EntryAt(p.notice_index);
+    EXPECT_TRUE(bytes.ok());
+    auto entry = VerifyLogEntry(*bytes);
+    auto rec = RecordOfEntry(**entry);
+    for (const auto* l : *(*rec)->body_as_RecallNotice()->lots()) out.insert(FormatLotRef(l->lot()));
+    return out;
+  });
+  EXPECT_EQ(listed.count("local:crab/P5-1001"), 1u);
+  EXPECT_EQ(listed.count("local:crab/P3-0920"), 1u);
+  EXPECT_EQ(listed.count("local:crab/P5-0920"), 1u);
   // Once P3 is emptied, a later harvest there is clean again.
   S("coop", R"({"type":"unit_event","unit":"P3","kind":"emptied","start":"2026-09-30T02:00:00Z"})");
   S("coop", R"({"type":"lot","lot":"local:crab/P3-1002","quantity":"10 KGM",

@@ -114,7 +114,8 @@ void WebhookDispatcher::Run() {
     // 1. New notices in the log. The recall state knows where each party's
     // notice is, so only those entries are read: tailing every record would
     // compete with ingest for the CPU. (A party's newer notice round replaces
-    // an older one not yet scanned; the newer one carries the whole scope.)
+    // an older one not yet scanned: the newer one carries the party's whole
+    // share of the scope.)
     uint64_t size = ledger_->LogSize();
     std::vector<uint64_t> todo = ledger_->WithState([&](const LedgerState& s) {
       std::vector<uint64_t> out;

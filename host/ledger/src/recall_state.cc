@@ -979,6 +979,19 @@ void LedgerState::MergeScopeAndNotify(uint32_t r, RecallScope scope, const Recor
     rc.transitions.push_back({fb::RecallState::EXPANDED, 0, ctx.record_time, ctx.index, "scope grew"});
   }
   UpdateCompletion(rc, ctx.record_time);
+  // A party notified before gets a notice with its whole share of the scope,
+  // old lots and new: its newest notice (the inbox's, the webhook's) is
+  // complete on its own.
+  if (!first) {
+    for (auto& [p, holdings] : new_by_party) {
+      auto pit = rc.parties.find(p);
+      if (pit == rc.parties.end() || !pit->second.notified || pit->second.informational) continue;
+      holdings.clear();
+      for (const auto& h : rc.scope.holdings) {
+        if (h.party == p && acts(h)) holdings.push_back(h);
+      }
+    }
+  }
   std::vector<PartyIdx> informed;
   if (first) informed = InformationalParties(rc, new_by_party);
   uint32_t round = rc.rounds++;
