@@ -10,7 +10,7 @@
 namespace qtrace::cli {
 
 void AddConnectionFlags(CLI::App* c, ConnectionFlags* f, KeyUse key) {
-  c->add_option("--server", f->server, "qtraced address, http://host:port")
+  c->add_option("--server", f->server, "qtraced address, http://host:port or https://host[:port] (TLS proxy)")
       ->envname("QTRACE_SERVER")
       ->capture_default_str();
   if (key != KeyUse::kNone) {
@@ -31,6 +31,9 @@ void AddConnectionFlags(CLI::App* c, ConnectionFlags* f, KeyUse key) {
   c->add_option("--origin", f->origin,
                 "log origin to expect with --host-key (default: the "
                 "server's checkpoint origin)");
+  c->add_option("--ca-file", f->ca_file,
+                "https servers: PEM file of CAs to trust (default: the system's)")
+      ->envname("QTRACE_CA_FILE");
   c->add_flag("--json", f->json, "machine-readable JSON output");
   c->add_option("--retries", f->retries, "retries on connection failures, 429 and 503")
       ->capture_default_str();
@@ -69,6 +72,7 @@ std::optional<CommandResult> MakeClient(const ConnectionFlags& f, KeyUse key_use
   }
   ClientOptions o;
   o.party = f.party;
+  o.ca_file = f.ca_file;
   if (f.clock_offset_s != 0) {
     // Lives as long as the process, like the client that points to it.
     static DrillClock* drill = new DrillClock(static_cast<int64_t>(f.clock_offset_s * 1e6));

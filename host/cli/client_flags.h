@@ -38,6 +38,7 @@ struct ConnectionFlags {
   std::string party;
   std::string host_key;
   std::string origin;
+  std::string ca_file;  // https servers: PEM CAs to trust instead of the system's
   bool json = false;
   int retries = 4;
   double timeout_s = 30;

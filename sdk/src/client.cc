@@ -348,16 +348,21 @@ StatusOr<std::unique_ptr<Client>> Client::Create(std::string_view server,
   std::string_view s = server;
   auto bad = [&](std::string why) {
     return InvalidArgument(
-        "server '" + std::string(server) + "': " + why + " (expected http://host:port)",
+        "server '" + std::string(server) + "': " + why + " (expected http(s)://host:port)",
         "bad_server");
   };
-  if (s.substr(0, 8) == "https://") return bad("https is not supported by this client");
-  if (s.substr(0, 7) == "http://") s.remove_prefix(7);
+  uint16_t port = kDefaultPort;
+  if (s.substr(0, 8) == "https://") {
+    s.remove_prefix(8);
+    options.tls = true;
+    port = 443;
+  } else if (s.substr(0, 7) == "http://") {
+    s.remove_prefix(7);
+  }
   while (!s.empty() && s.back() == '/') s.remove_suffix(1);
   if (s.empty()) return bad("no host");
   if (s.find('/') != std::string_view::npos) return bad("a path is not allowed");
   std::string host;
-  uint16_t port = kDefaultPort;
   std::string_view port_text;
   if (s.front() == '[') {  // [v6]:port
     auto close = s.find(']');
@@ -415,6 +420,8 @@ StatusOr<HttpResponse> Client::Call(std::string_view method, std::string_view ta
     if (!conn) {
       HttpClientOptions ho;
       ho.timeout = options_.timeout;
+      ho.tls = options_.tls;
+      ho.ca_file = options_.ca_file;
       conn = std::make_unique<HttpClient>(impl_->host, impl_->port, ho);
     }
     std::vector<std::pair<std::string, std::string>> headers;

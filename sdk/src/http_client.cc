@@ -3,8 +3,13 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+
+#include <optional>
 
 namespace qtrace {
 
@@ -26,22 +31,69 @@ struct HttpClient::Impl {
   HttpClientOptions options;
   asio::io_context ioc;
   beast::tcp_stream stream{ioc};
+  // HTTPS: the context (trust store) and the TLS layer over a fresh TCP
+  // stream per connection.
+  std::optional<asio::ssl::context> tls_ctx;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
   bool connected = false;
+
+  Status SetUpTls() {
+    tls_ctx.emplace(asio::ssl::context::tls_client);
+    beast::error_code ec;
+    tls_ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1);
+    if (options.ca_file.empty()) {
+      tls_ctx->set_default_verify_paths(ec);
+    } else {
+      tls_ctx->load_verify_file(options.ca_file, ec);
+    }
+    if (ec) {
+      return InvalidArgument("TLS trust store " +
+                                 (options.ca_file.empty() ? std::string("(system)") : options.ca_file) +
+                                 ": " + ec.message(),
+                             "bad_tls_config");
+    }
+    tls_ctx->set_verify_mode(asio::ssl::verify_peer);
+    return Status::Ok();
+  }
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : stream; }
 
   Status Connect() {
     tcp::resolver resolver(ioc);
     beast::error_code ec;
     auto results = resolver.resolve(host, std::to_string(port), ec);
     if (ec) return Unavailable("cannot resolve " + host + ": " + ec.message(), "unreachable");
-    stream.expires_after(options.timeout);
-    stream.connect(results, ec);
+    if (options.tls) {
+      if (!tls_ctx) QT_RETURN_IF_ERROR(SetUpTls());
+      tls.emplace(ioc, *tls_ctx);
+    }
+    tcp().expires_after(options.timeout);
+    tcp().connect(results, ec);
     if (ec) {
+      tls.reset();
       return Unavailable("cannot connect to " + host + ":" + std::to_string(port) + ": " +
                              ec.message(),
                          "unreachable");
     }
-    stream.socket().set_option(tcp::no_delay(true), ec);
+    tcp().socket().set_option(tcp::no_delay(true), ec);
+    if (tls) {
+      // SNI, and the certificate must name the host.
+      if (!SSL_set_tlsext_host_name(tls->native_handle(), host.c_str())) {
+        Disconnect();
+        return Unavailable("TLS: cannot set the server name " + host, "tls_failed");
+      }
+      tls->set_verify_callback(asio::ssl::host_name_verification(host));
+      tls->handshake(asio::ssl::stream_base::client, ec);
+      if (ec) {
+        Disconnect();
+        return Unavailable("TLS handshake with " + host + ":" + std::to_string(port) +
+                               " failed: " + ec.message(),
+                           "tls_failed");
+      }
+    }
     buffer.clear();
     connected = true;
     return Status::Ok();
@@ -49,9 +101,18 @@ struct HttpClient::Impl {
 
   void Disconnect() {
     beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream.socket().close(ec);
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp().socket().close(ec);
+    tls.reset();
     connected = false;
+  }
+
+  // One exchange on the connected stream.
+  template <typename Stream>
+  void Exchange(Stream& s, const http::request<http::string_body>& req,
+                http::response_parser<http::string_body>& parser, beast::error_code& ec) {
+    http::write(s, req, ec);
+    if (!ec) http::read(s, buffer, parser, ec);
   }
 };
 
@@ -93,16 +154,20 @@ StatusOr<HttpResponse> HttpClient::Request(
     bool reused = impl_->connected;
     if (!impl_->connected) QT_RETURN_IF_ERROR(impl_->Connect());
     beast::error_code ec;
-    impl_->stream.expires_after(impl_->options.timeout);
-    http::write(impl_->stream, req, ec);
+    impl_->tcp().expires_after(impl_->options.timeout);
     http::response_parser<http::string_body> parser;
     parser.body_limit(256u << 20);
-    if (!ec) http::read(impl_->stream, impl_->buffer, parser, ec);
+    if (impl_->tls) {
+      impl_->Exchange(*impl_->tls, req, parser, ec);
+    } else {
+      impl_->Exchange(impl_->stream, req, parser, ec);
+    }
     if (ec) {
       impl_->Disconnect();
       if (reused && attempt == 0 &&
           (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::eof)) {
+           ec == asio::error::broken_pipe || ec == asio::error::eof ||
+           ec == asio::ssl::error::stream_truncated)) {
         continue;
       }
       return Unavailable("request " + std::string(method) + " " + std::string(target) +

@@ -118,7 +118,10 @@ TEST(ClientBasicsTest, ParsesServerAddresses) {
   EXPECT_EQ(c->port(), 8420);
   c = Must(Client::Create("[::1]:81", std::nullopt));
   EXPECT_EQ(c->host(), "::1");
-  for (const char* bad : {"https://x:1", "http://x:0", "x:99999", "http://x:1/v1", "", "x:"}) {
+  c = Must(Client::Create("https://qtrace.example.gov.cn", std::nullopt));  // behind a TLS proxy
+  EXPECT_EQ(c->host(), "qtrace.example.gov.cn");
+  EXPECT_EQ(c->port(), 443);
+  for (const char* bad : {"https://", "http://x:0", "x:99999", "http://x:1/v1", "", "x:"}) {
     EXPECT_EQ(Client::Create(bad, std::nullopt).status().code(), StatusCode::kInvalidArgument)
         << bad;
   }

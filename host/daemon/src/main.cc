@@ -186,6 +186,9 @@ int main(int argc, char** argv) {
                  "seconds between recall deadline checks (default 60)");
   app.add_option("--clock-offset-file", clock_offset_file,
                  "tests and recall drills only: file with the seconds the host clock runs ahead");
+  std::string webhook_ca;
+  app.add_option("--webhook-ca", webhook_ca,
+                 "PEM file of CAs trusted for https:// webhooks (default: the system's)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -280,6 +283,7 @@ int main(int argc, char** argv) {
   if (!host_key.ok()) return Fail(host_key.status().WithPrefix("webhooks: host key"));
   WebhookOptions wo;
   wo.cursor_file = cfg.data_dir + "/webhooks.cursor";
+  wo.ca_file = webhook_ca;
   WebhookDispatcher webhooks(ledger->get(), std::move(*host_key), wo);
   webhooks.Start();
 

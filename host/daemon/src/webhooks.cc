@@ -56,16 +56,20 @@ void WriteCursor(const std::string& path, uint64_t v) {
 // POSTs once; OK on any 2xx.
 Status Post(const std::string& url, const std::string& body, const std::string& signature,
             const std::string& key_id, const std::string& delivery_id,
-            std::chrono::milliseconds timeout) {
+            const WebhookOptions& options) {
   auto parsed = boost::urls::parse_uri(url);
-  if (!parsed || parsed->scheme() != "http" || parsed->host().empty()) {
-    return InvalidArgument("webhook '" + url + "' is not an http:// URL", "bad_webhook");
+  const bool https = parsed && parsed->scheme() == "https";
+  if (!parsed || !(https || parsed->scheme() == "http") || parsed->host().empty()) {
+    return InvalidArgument("webhook '" + url + "' is not an http:// or https:// URL",
+                           "bad_webhook");
   }
-  uint16_t port = parsed->has_port() ? parsed->port_number() : 80;
+  uint16_t port = parsed->has_port() ? parsed->port_number() : (https ? 443 : 80);
   std::string target = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
   if (parsed->has_query()) target += "?" + std::string(parsed->encoded_query());
   HttpClientOptions o;
-  o.timeout = timeout;
+  o.timeout = options.timeout;
+  o.tls = https;
+  o.ca_file = options.ca_file;
   HttpClient client(std::string(parsed->host()), port, o);
   auto r = client.Request("POST", target, body, "application/json",
                           {{"X-Qtrace-Signature", signature},
@@ -190,7 +194,7 @@ void WebhookDispatcher::Run() {
                         {"record", json::parse(d.record_json)}};
       std::string text = json::serialize(body);
       Status s = Post(d.url, text, SignWebhook(key_, text), key_id,
-                      std::to_string(d.index) + "-" + std::to_string(d.attempts), options_.timeout);
+                      std::to_string(d.index) + "-" + std::to_string(d.attempts), options_);
       if (s.ok()) {
         ++delivered_;
         spdlog::info("webhook: recall {} notice #{} delivered to {} ({} attempt(s))", d.recall_id,

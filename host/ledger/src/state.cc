@@ -436,6 +436,15 @@ Status LedgerState::ApplyParty(const fb::Record& r, const RecordContext& ctx) {
   info.gln = p->gln() ? p->gln()->str() : "";
   info.admin_area = p->admin_area() ? p->admin_area()->str() : "";
   info.webhook = p->webhook() ? p->webhook()->str() : "";
+  if (!info.webhook.empty()) {
+    std::string_view w = info.webhook;
+    size_t scheme = w.starts_with("https://") ? 8 : w.starts_with("http://") ? 7 : 0;
+    if (scheme == 0 || w.size() == scheme || w[scheme] == '/' || w.size() > 2048 ||
+        w.find_first_of(" \t\r\n") != std::string_view::npos) {
+      return InvalidArgument("webhook '" + info.webhook + "' is not an http:// or https:// URL",
+                             "bad_webhook");
+    }
+  }
   info.roles = roles;
   info.index = ctx.index;
   if (p->sectors()) {

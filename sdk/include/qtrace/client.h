@@ -76,6 +76,11 @@ struct ClientOptions {
   std::string party{};
   // Per HTTP attempt: connect + write + read. Default: 30 s.
   std::chrono::milliseconds timeout{30'000};
+  // HTTPS (qtraced behind a TLS-terminating proxy): set by an https://
+  // server URL. The server's certificate is verified against the system's
+  // trust store, or the PEM CAs in `ca_file`, and must name the host.
+  bool tls = false;
+  std::string ca_file{};
   // Attempts per call for retryable failures (connection failure, 503,
   // 429); 1 disables retries. Default: 5.
   int max_attempts = 5;

@@ -1,6 +1,7 @@
 // HttpClient: a small HTTP/1.1 client for qtraced — one keep-alive
-// connection, reconnected transparently when the server closed it, with a
-// timeout per request. The SDK's Client and the tests build on it.
+// connection (plain or TLS), reconnected transparently when the server
+// closed it, with a timeout per request. The SDK's Client, the daemon's
+// webhooks and the tests build on it.
 //
 // Thread-safety: not thread-safe; use one HttpClient per thread.
 #ifndef QTRACE_HTTP_CLIENT_H_
@@ -28,6 +29,10 @@ struct HttpResponse {
 struct HttpClientOptions {
   // Per request: connect + write + read. Default: 30 s.
   std::chrono::milliseconds timeout{30'000};
+  // HTTPS: TLS 1.2 or later, the server's certificate verified against the
+  // system's trust store (or `ca_file`, PEM) and the host name (SNI sent).
+  bool tls = false;
+  std::string ca_file;
 };
 
 class HttpClient {

@@ -6,7 +6,8 @@
 // only after it is durable, a slow receiver never slows ingest, and after a
 // restart the dispatcher resumes from a cursor file (the lowest log index
 // not yet delivered or given up), so delivery is at least once.
-// Only http:// URLs are supported (deliveries are signed, not encrypted).
+// http:// and https:// URLs: deliveries are always signed; over https the
+// receiver's certificate is verified (system trust store, or `ca_file`).
 //
 // Thread-safety: Start/Stop from one thread; Stats from any.
 #ifndef QTRACE_HOST_WEBHOOKS_H_
@@ -32,6 +33,7 @@ struct WebhookOptions {
   std::chrono::milliseconds max_backoff{300'000};
   std::chrono::milliseconds timeout{5000};  // per attempt
   std::chrono::milliseconds poll{100};      // how often the log is tailed
+  std::string ca_file;  // PEM CAs trusted for https:// webhooks; empty = the system's
 };
 
 class WebhookDispatcher {
