@@ -417,6 +417,27 @@ void AddRecallCommands(CLI::App& app) {
             if (a.conn.json) return Success("{\"overdue\":" + std::to_string(n) + "}\n");
             return Success(SummaryTable(*r, true));
           });
+  AddRead(recall, "candidates",
+          "Certificates no longer in force that lots made afterwards still cite (regulators)",
+          [](ReadArgs& a, Client& c) -> CommandResult {
+            auto r = c.RecallCandidates();
+            if (!r.ok()) return ServerError(r.status(), "recall candidates");
+            if (a.conn.json) {
+              size_t n = 0;
+              for (const auto& x : *r) n += x.lots.size();
+              return Success("{\"certificates\":" + std::to_string(r->size()) +
+                             ",\"lots\":" + std::to_string(n) + "}\n");
+            }
+            if (r->empty()) return Success("no recall candidates\n");
+            Table t({"certificate", "kind", "status", "since", "lot", "produced", "held by"});
+            for (const auto& x : *r) {
+              for (const auto& l : x.lots) {
+                t.Add({x.certificate, x.kind, x.status, x.since, l.lot, l.produced,
+                       OrDash(Join(l.holders))});
+              }
+            }
+            return Success(t.Render());
+          });
   AddRead(
       recall, "scope", "The scope as CSV (one row per lot and holder), or --recompute it",
       [](ReadArgs& a, Client& c) -> CommandResult {

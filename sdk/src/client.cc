@@ -1023,6 +1023,27 @@ StatusOr<std::vector<RecallSummary>> Client::ListOverdueRecalls() {
   return out;
 }
 
+StatusOr<std::vector<RecallCandidateView>> Client::RecallCandidates() {
+  QT_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", "/v1/recalls/candidates", {}, {}, true));
+  QT_ASSIGN_OR_RETURN(json::object o, ParseObject(r.body));
+  std::vector<RecallCandidateView> out;
+  EachObject(o, "candidates", [&](const json::object& x) {
+    RecallCandidateView c{Str(x, "certificate"), Str(x, "kind"), Str(x, "issuer"),
+                          Str(x, "status"), Str(x, "since")};
+    EachObject(x, "lots", [&](const json::object& l) {
+      RecallCandidateView::Lot lot{Str(l, "lot"), Str(l, "producer"), Str(l, "produced")};
+      if (const auto* h = l.if_contains("holders"); h && h->is_array()) {
+        for (const auto& p : h->as_array()) {
+          if (p.is_string()) lot.holders.emplace_back(p.as_string());
+        }
+      }
+      c.lots.push_back(std::move(lot));
+    });
+    out.push_back(std::move(c));
+  });
+  return out;
+}
+
 StatusOr<std::string> Client::RecallScopeCsv(std::string_view id) {
   QT_RETURN_IF_ERROR(CheckRecallId(id));
   QT_ASSIGN_OR_RETURN(HttpResponse r,

@@ -454,6 +454,11 @@ TEST_F(CliE2eTest, RecallCommandsOrderByAHeatNumberAndFollowIt) {
   EXPECT_EQ(json::parse(after.out).as_object().at("notices").as_array().at(0).as_object().at(
                 "acknowledged").as_bool(), true)
       << after.out;
+  // Recall candidates (certificates no longer in force still cited): none
+  // here; a regulator's question only.
+  QtraceRun cand = ok(amr, {"recall", "candidates"});
+  EXPECT_EQ(cand.out, "no recall candidates\n");
+  EXPECT_EQ(Q({"recall", "candidates", "--key", site}).exit_code, 1);
   // Only a regulator widens: the site is refused by the server (exit 1).
   EXPECT_EQ(Q({"recall", "widen", "--id", "BM-H", "--lot", "local:pipe/P-2", "--key", site})
                 .exit_code,

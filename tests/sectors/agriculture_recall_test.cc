@@ -384,6 +384,24 @@ TEST_F(AgricultureRecallTest, OrganicLotsLabelledAfterTheSuspensionAreRecalledAl
       "status":"suspended","effective":"2026-05-01T00:00:00+08:00","reason":"residue found"})",
      At("2026-05-06", "09:00:00"));
 
+  // The regulator's candidate list finds them before anyone orders a recall.
+  int asked = 0;  // a signed request is used once: each one names its attempt
+  auto candidates = [&] {
+    std::map<std::string, std::set<std::string>> out;
+    json::object o = Get("ezhou-amr", "/v1/recalls/candidates?n=" + std::to_string(++asked));
+    for (const auto& c : o.at("candidates").as_array()) {
+      auto& lots = out[std::string(c.at("certificate").as_string())];
+      EXPECT_EQ(c.at("status").as_string(), "suspended");
+      EXPECT_EQ(c.at("since").as_string(), "2026-04-30T16:00:00Z");
+      for (const auto& l : c.at("lots").as_array()) lots.insert(std::string(l.at("lot").as_string()));
+    }
+    return out;
+  };
+  EXPECT_EQ(candidates(), (std::map<std::string, std::set<std::string>>{
+                              {"OC-123-2026-0042",
+                               {"local:mitten-crab/ORG-0502", "local:mitten-crab/ORG-0504"}}}));
+  EXPECT_EQ(SignedGet("super-a", "/v1/recalls/candidates").status, 403);
+
   auto r = Post("ezhou-amr", R"({"type":"recall","recall_id":"RC-AG-ORG","sector":"agriculture",
       "level":"3","hazard":"organic label after the certificate's suspension",
       "responsible":"liangzi-coop","seed":{"product_windows":[{"product":"local:mitten-crab",
@@ -409,6 +427,8 @@ TEST_F(AgricultureRecallTest, OrganicLotsLabelledAfterTheSuspensionAreRecalledAl
         << json::serialize(o);
   }
   EXPECT_EQ(testing::PlanDue(st.at("plan").as_object(), "acknowledge"), 72);
+  // Once recalled, they are no longer candidates.
+  EXPECT_TRUE(candidates().empty());
 
   // Narrowed by an attribute instead (the organic code printed on ORG-0504's
   // label): only that lot.

@@ -752,6 +752,42 @@ void Api::Handle(Request req, Reply reply) {
         return PermissionDenied("recall not visible to " + caller->party_id, "not_visible");
       });
     };
+    if (is({"v1", "recalls", "candidates"})) {
+      // Regulators: certificates no longer in force that lots still cite.
+      route = "/v1/recalls/candidates";
+      if (!caller->IsAuthority()) {
+        return fail(PermissionDenied("recall candidates are for regulators", "not_visible"));
+      }
+      auto o = ledger_->WithState([&](const LedgerState& s) -> StatusOr<json::object> {
+        QT_ASSIGN_OR_RETURN(auto found, s.RecallCandidates(options_.clock->NowMicros()));
+        json::array list;
+        for (const RecallCandidate& c : found) {
+          const CertInfo& cert = s.certificate(c.cert);
+          json::array lots;
+          for (LotId id : c.lots) {
+            const LotInfo& l = s.lot(id);
+            json::array holders;
+            for (const Holding& h : l.holdings) {
+              if (h.held > 0 || h.in_transit > 0) holders.emplace_back(s.party(h.party).id);
+            }
+            lots.push_back(json::object{{"lot", s.LotRefString(id)},
+                                        {"producer", s.party(l.producer).id},
+                                        {"produced", FormatMicrosUtc(l.production_time)},
+                                        {"holders", std::move(holders)}});
+          }
+          list.push_back(json::object{
+              {"certificate", cert.id},
+              {"kind", cert.kind},
+              {"issuer", cert.issuer == kNoIdx ? "" : s.party(cert.issuer).id},
+              {"status", c.status},
+              {"since", FormatMicrosUtc(c.since)},
+              {"lots", std::move(lots)}});
+        }
+        return json::object{{"candidates", std::move(list)}};
+      });
+      if (!o.ok()) return fail(o.status());
+      return done(Json(200, *o));
+    }
     if (is({"v1", "recalls"}) || is({"v1", "recalls", "overdue"})) {
       bool overdue_only = seg.size() == 3;
       route = overdue_only ? "/v1/recalls/overdue" : "/v1/recalls";

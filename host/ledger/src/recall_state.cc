@@ -489,6 +489,55 @@ StatusOr<bool> LedgerState::LotMatchesWindow(const LotInfo& lot, const fb::Produ
   return true;
 }
 
+StatusOr<std::vector<RecallCandidate>> LedgerState::RecallCandidates(int64_t now) const {
+  std::vector<RecallCandidate> out;
+  for (uint32_t c = 0; c < certs_.size(); ++c) {
+    const CertInfo& cert = certs_[c];
+    if (cert.subject_product == kNoIdx && cert.subject_party == kNoIdx) continue;
+    RecallCandidate cand;
+    cand.cert = c;
+    const fb::CertStatus st = cert.StatusAt(now);
+    if (st != fb::CertStatus::VALID) {
+      // Since the change that put the current status in force.
+      for (const auto& e : cert.history) {
+        if (e.effective <= now && e.status == st) cand.since = e.effective;
+      }
+      cand.status = st == fb::CertStatus::SUSPENDED ? "suspended"
+                    : st == fb::CertStatus::REVOKED ? "revoked"
+                                                    : "cancelled";
+    } else if (cert.valid_to != 0 && cert.valid_to <= now) {
+      cand.since = cert.valid_to;
+      cand.status = "expired";
+    }
+    if (cand.since == 0) continue;
+    const std::vector<LotId>* pool = cert.subject_product != kNoIdx
+                                         ? &lots_by_product_[cert.subject_product]
+                                         : &lots_by_party_[cert.subject_party];
+    for (LotId id : *pool) {
+      const LotInfo& l = lots_[id];
+      if (l.voided || l.production_time < cand.since) continue;
+      if (cert.subject_party != kNoIdx && l.producer != cert.subject_party) continue;
+      if (lot_recalls_.count(id) != 0) continue;
+      std::string bytes;
+      QT_ASSIGN_OR_RETURN(const fb::Record* rec, RecordAt(l.index, &bytes));
+      const fb::LotRegistration* reg = rec->body_as_LotRegistration();
+      if (reg == nullptr) continue;
+      bool cites = false;
+      if (reg->certificates()) {
+        for (const fb::CertRef* r : *reg->certificates()) cites = cites || Sv(r->cert_id()) == cert.id;
+      }
+      if (reg->attributes()) {
+        for (const fb::Attr* a : *reg->attributes()) {
+          cites = cites || (a->type() == fb::AttrType::STRING && Sv(a->str()) == cert.id);
+        }
+      }
+      if (cites) cand.lots.push_back(id);
+    }
+    if (!cand.lots.empty()) out.push_back(std::move(cand));
+  }
+  return out;
+}
+
 StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed,
                                                       const RecallPlan& plan,
                                                       uint64_t as_of) const {

@@ -290,6 +290,17 @@ struct RecallSummary {
   std::vector<RecallOverdueItem> overdue{};  // ListOverdueRecalls only
 };
 
+// A certificate no longer in force that lots made afterwards still cite
+// (GET /v1/recalls/candidates, regulators).
+struct RecallCandidateView {
+  std::string certificate{}, kind{}, issuer{}, status{}, since{};
+  struct Lot {
+    std::string lot{}, producer{}, produced{};
+    std::vector<std::string> holders{};
+  };
+  std::vector<Lot> lots{};
+};
+
 struct RecallNoticeLotView {
   std::string lot{}, held{}, received{};
 };
@@ -405,6 +416,9 @@ class Client {
   StatusOr<std::vector<RecallSummary>> ListRecalls(bool include_closed = false);
   // Open recalls with a missed deadline, and what is overdue for whom.
   StatusOr<std::vector<RecallSummary>> ListOverdueRecalls();
+  // Regulators: certificates suspended, revoked, cancelled or expired that
+  // lots made afterwards still cite, and are in no recall yet.
+  StatusOr<std::vector<RecallCandidateView>> RecallCandidates();
   // The scope as CSV: one row per lot and holder with quantities.
   StatusOr<std::string> RecallScopeCsv(std::string_view recall_id);
   // Recomputes the scope as of the log index it was computed at; the answer

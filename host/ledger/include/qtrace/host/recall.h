@@ -244,6 +244,18 @@ struct RecallDeadlineStatus {
   bool missed = false;
 };
 
+// A recall a regulator may want to order: a certificate no longer in force
+// (suspended, revoked, cancelled, or expired) and the lots that cite it
+// (a certificate reference or an attribute naming it) although they were
+// made after it stopped being in force, and are in no recall yet — what a
+// certifier's late suspension leaves on the shelves (false labelling).
+struct RecallCandidate {
+  uint32_t cert = 0;
+  std::string status;  // suspended | revoked | cancelled | expired
+  int64_t since = 0;   // when it stopped being in force
+  std::vector<LotId> lots;
+};
+
 }  // namespace qtrace::host
 
 #endif  // QTRACE_HOST_RECALL_H_

@@ -350,6 +350,10 @@ class LedgerState {
   std::vector<std::string> OverduePayloads(int64_t now) const;
   // The recall's milestone deadlines its plan sets, as of `now`.
   std::vector<RecallDeadlineStatus> RecallDeadlines(const RecallInfo& rc, int64_t now) const;
+  // Certificates not in force at `now` with lots that still cite them (see
+  // RecallCandidate). Reads the registrations of the certificates' subject
+  // lots made after the end of validity.
+  StatusOr<std::vector<RecallCandidate>> RecallCandidates(int64_t now) const;
   // Types of records that compute a recall scope: the sequencer commits and
   // publishes everything before them.
   static bool IsScopeBarrier(fb::Body type) {
