@@ -2,6 +2,9 @@
 // inspections and regulator-signed rule parameters.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "qtrace/host/ledger.h"
 #include "qtrace/time.h"
 #include "testing/ledger_harness.h"
@@ -122,4 +125,47 @@ TEST_F(CertificateTest, RuleParametersAreVersionedAndRegulatorOnly) {
 }
 
 }  // namespace
+// Scenario 1(e)4 without plugins to refuse the labels: a green-food
+// certificate that expired on 07-31 is a recall candidate for the lots made
+// after that which still cite it (by reference or by an attribute), not
+// for those made before; a suspension counts from its effective time; a
+// lot already in a recall is no longer a candidate.
+TEST_F(CertificateTest, LotsCitingACertificateNoLongerInForceAreRecallCandidates) {
+  Ok(h_.Submit("organic-cb", R"({"type":"certificate","cert_id":"LB-42-2607","kind":"green_food",
+      "subject_party":"farm","subject_product":"local:rice",
+      "valid_from":"2026-01-01T00:00:00Z","valid_to":"2026-07-31T16:00:00Z"})"));
+  auto lot = [&](const std::string& code, const std::string& day, const std::string& cites) {
+    Ok(h_.Submit("farm", R"({"type":"lot","lot":"local:rice/)" + code +
+                             R"(","quantity":"10 KGM","production_time":")" + day +
+                             R"(T08:00:00Z")" + cites + "}"));
+  };
+  lot("G-0720", "2026-07-20", R"(,"certificates":[{"cert_id":"LB-42-2607"}])");
+  lot("G-0802", "2026-08-02", R"(,"certificates":[{"cert_id":"LB-42-2607"}])");
+  lot("G-0803", "2026-08-03", R"(,"attributes":{"green_food_cert":"LB-42-2607"})");
+  lot("P-0803", "2026-08-03", "");
+  auto candidates = [&] {
+    return h_.ledger().WithState([](const LedgerState& s) {
+      std::map<std::string, std::pair<std::string, std::set<std::string>>> out;
+      auto found = s.RecallCandidates(SystemClock::Default()->NowMicros());
+      EXPECT_TRUE(found.ok()) << found.status().ToString();
+      for (const auto& c : *found) {
+        auto& e = out[s.certificate(c.cert).id];
+        e.first = c.status + " since " + FormatMicrosUtc(c.since);
+        for (LotId l : c.lots) e.second.insert(s.LotRefString(l));
+      }
+      return out;
+    });
+  };
+  auto got = candidates();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got["LB-42-2607"].first, "expired since 2026-07-31T16:00:00Z");
+  EXPECT_EQ(got["LB-42-2607"].second,
+            (std::set<std::string>{"local:rice/G-0802", "local:rice/G-0803"}));
+  // A recall takes G-0802 in: only G-0803 is left.
+  Ok(h_.Submit("city-amr", R"({"type":"recall","recall_id":"RC-G","sector":"agriculture",
+      "level":"3","responsible":"farm","seed":{"lots":["local:rice/G-0802"]}})"));
+  got = candidates();
+  EXPECT_EQ(got["LB-42-2607"].second, (std::set<std::string>{"local:rice/G-0803"}));
+}
+
 }  // namespace qtrace::host
