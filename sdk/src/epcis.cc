@@ -844,6 +844,37 @@ class Converter {
       if (!epcs.others.empty()) body.fields["containers"] = ToJsonArray(epcs.others);
       return body;
     }
+    if (biz_step_ == "storing") {
+      // Goods put away in a storage unit (a cold room, a warehouse zone):
+      // the bizLocation is the unit, registered by the stating party under
+      // that id (an SGLN URN). Instance EPCs and containers are the serials
+      // stored; the lot, when the event names one.
+      auto loc = epcis_.find("biz_location");
+      std::string unit = loc != epcis_.end() ? std::string(loc->value().as_string()) : "";
+      std::set<std::string> lots;
+      std::vector<std::string> serials;
+      for (const Item& i : items) {
+        if (i.lot != "*") lots.insert(FormatLotRef(fb::IdScheme::GTIN, i.gtin, i.lot));
+        serials.insert(serials.end(), i.serials.begin(), i.serials.end());
+      }
+      serials.insert(serials.end(), epcs.others.begin(), epcs.others.end());
+      if (unit.empty() || !ValidateId("unit", unit).ok()) {
+        body.why_not = what + " names no bizLocation usable as a unit id";
+        return body;
+      }
+      if (lots.size() > 1 || (lots.empty() && serials.empty())) {
+        body.why_not = what + (lots.empty() ? " names no lot or serial stored"
+                                            : " stores more than one lot");
+        return body;
+      }
+      body.type = "unit_event";
+      body.fields["unit"] = unit;
+      body.fields["kind"] = "stored";
+      if (!lots.empty()) body.fields["input"] = *lots.begin();
+      if (!serials.empty()) body.fields["serials"] = ToJsonArray(serials);
+      body.fields["start"] = FormatTimestamp(event_time_);
+      return body;
+    }
     Append(epcs_, epcs.others);
     if (biz_step_ == "receiving") {
       auto from = PartyOf(list("sourceList"), "source", {"possessing_party", "owning_party"});
@@ -869,7 +900,7 @@ class Converter {
       body.fields["items"] = std::move(item_json);
       return body;
     }
-    body.why_not = what + " states no shipment, receipt or disposition";
+    body.why_not = what + " states no shipment, receipt, storage or disposition";
     return body;
   }
 

@@ -195,7 +195,7 @@ const ExampleEvent kExampleEvents[] = {
     {"Example_9.6.4-TransformationEventWithDigitalLink.jsonld", 0, "lot", ""},
     {"PersistentDisposition-example.jsonld", 0, "receipt", ""},
     {"PersistentDisposition-example.jsonld", 1, "",
-     "OBSERVE inspecting states no shipment, receipt or disposition"},
+     "OBSERVE inspecting states no shipment, receipt, storage or disposition"},
 };
 
 TEST(EpcisConvertTest, TheTableCoversEveryExampleEvent) {
@@ -597,6 +597,36 @@ TEST(EpcisConvertTest, ShippingWithContainers) {
   EXPECT_EQ(json::value(rendered->at("containers")),
             ParseJson(R"(["urn:epc:id:sscc:6901234.0000000001"])"));
   EXPECT_FALSE(rendered->at("epcis").as_object().contains("epcs"));
+}
+
+// Storing: cases of a vaccine lot put away in cold room C (its SGLN is the
+// unit id) become a `stored` unit event; without a usable bizLocation, or
+// with two lots, there is no body.
+TEST(EpcisConvertTest, StoringInAColdRoom) {
+  auto rendered = ConvertAndRender(Event(R"(
+      "action": "OBSERVE", "bizStep": "https://ref.gs1.org/cbv/BizStep-storing",
+      "epcList": ["urn:epc:id:sscc:6901234.0000000001", "urn:epc:id:sgtin:6901234.056789.1"],
+      "quantityList": [{"epcClass": "urn:epc:class:lgtin:6901234.056789.240315A",
+                        "quantity": 4, "uom": "C62"}],
+      "bizLocation": {"id": "urn:epc:id:sgln:6901234.00010.C"})"));
+  ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
+  EXPECT_EQ(rendered->at("type"), "unit_event");
+  EXPECT_EQ(rendered->at("kind"), "stored");
+  EXPECT_EQ(rendered->at("unit"), "urn:epc:id:sgln:6901234.00010.C");
+  EXPECT_EQ(rendered->at("input"), "gtin:06901234567892/240315A");
+  EXPECT_EQ(json::value(rendered->at("serials")),
+            ParseJson(R"(["urn:epc:id:sgtin:6901234.056789.1", "urn:epc:id:sscc:6901234.0000000001"])"));
+  EXPECT_EQ(rendered->at("start"), rendered->at("event_time"));
+  for (const char* fields : {
+           R"("action": "OBSERVE", "bizStep": "storing",
+              "epcList": ["urn:epc:id:sscc:6901234.0000000001"],
+              "bizLocation": {"id": "https://id.gs1.org/414/6901234000107"})",
+           R"("action": "OBSERVE", "bizStep": "storing", "bizLocation": {"id": "urn:epc:id:sgln:6901234.00010.C"},
+              "quantityList": [{"epcClass": "urn:epc:class:lgtin:6901234.056789.A", "quantity": 1},
+                               {"epcClass": "urn:epc:class:lgtin:6901234.056789.B", "quantity": 1}])"}) {
+    auto r = RecordFromEpcisEvent(Event(fields), kParty);
+    EXPECT_EQ(r.status().reason(), "epcis_no_body") << fields << " " << r.status().ToString();
+  }
 }
 
 TEST(EpcisConvertTest, PossessingPartyIsPreferredForCustody) {
