@@ -434,6 +434,13 @@ TEST(LedgerSnapshotTest, SnapshotPlusTailEqualsFullReplay) {
                                        R"(","quantity":"2 KGM"}]})").status.ok());
     }
   }
+  // Serials packed and unpacked: the containers and their packing history.
+  ASSERT_TRUE(h.Submit("farm", R"({"type":"lot","lot":"local:rice/S","quantity":"3 KGM",
+      "production_time":"2026-05-01T08:00:00Z","serials":["S-1","S-2","S-3"]})").status.ok());
+  ASSERT_TRUE(h.Submit("farm", R"({"type":"aggregation","action":"pack","parent":"CASE-1",
+      "children":["S-1","S-2"]})").status.ok());
+  ASSERT_TRUE(h.Submit("farm", R"({"type":"aggregation","action":"unpack","parent":"CASE-1",
+      "children":["S-2"]})").status.ok());
   auto fingerprint = [&] {
     std::string out;
     h.ledger().WithState([&](const LedgerState& s) {

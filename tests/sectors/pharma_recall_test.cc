@@ -287,8 +287,9 @@ TEST_F(PharmaRecallTest, CounterfeitCodesStayAtSerialLevel) {
 // 09:00 on 10-04. D records what it stores in C, case by case. A recall
 // seeded at that window of C takes the cases that were in the room then,
 // the packs inside them and whoever holds them now (the pharmacy they were
-// shipped on to) — not the case taken out before the excursion, nor the
-// case that arrived after it, nor the rest of the lot.
+// shipped on to, which opened it before the recall) — not the case taken
+// out before the excursion, nor the case that arrived after it, nor the
+// rest of the lot.
 TEST_F(PharmaRecallTest, AColdRoomExcursionTakesWhatWasInTheRoomThenAndWhereItWent) {
   AddParty("nifdc", "lab");
   const std::string vaccine = "national:86900002000018/V-1";
@@ -303,7 +304,8 @@ TEST_F(PharmaRecallTest, AColdRoomExcursionTakesWhatWasInTheRoomThenAndWhereItWe
       "subject_lot":")" + vaccine + R"(","valid_from":"2026-09-24T00:00:00+08:00"})");
   for (int c = 0; c < 3; ++c) {
     Ok("mah-1", R"({"type":"aggregation","action":"pack","parent":"CASE-)" + std::to_string(c + 1) +
-                    R"(","children":)" + CodeList(8, 4 * c + 1, 4 * c + 4) + "}");
+                    R"(","children":)" + CodeList(8, 4 * c + 1, 4 * c + 4) + "}",
+       "2026-09-25T08:00:00+08:00");
   }
   // Whole cases move; the packs inside travel with them.
   auto ship = [&](const std::string& from, const std::string& to, const std::string& id,
@@ -331,6 +333,10 @@ TEST_F(PharmaRecallTest, AColdRoomExcursionTakesWhatWasInTheRoomThenAndWhereItWe
   ship("dist", "pharmacy-2", "DN-D-2", "CASE-2", "2026-10-03");
   stored("CASE-1", "2026-10-01T16:00:00+08:00", "2026-10-05T07:00:00+08:00");
   ship("dist", "pharmacy-1", "DN-D-1", "CASE-1", "2026-10-05");
+  // The pharmacy opens the case before anyone knows of the excursion.
+  Ok("pharmacy-1", R"({"type":"aggregation","action":"unpack","parent":"CASE-1","children":)" +
+                       CodeList(8, 1, 4) + "}",
+     "2026-10-06T09:00:00+08:00");
   // CASE-3 arrives after the excursion and is still in the room.
   ship("mah-1", "dist", "DN-V-3", "CASE-3", "2026-10-06");
   stored("CASE-3", "2026-10-06T16:00:00+08:00", "");
@@ -363,6 +369,16 @@ TEST_F(PharmaRecallTest, AColdRoomExcursionTakesWhatWasInTheRoomThenAndWhereItWe
           "lot_recalled", "");
   Ok("pharmacy-2", R"({"type":"disposition","kind":"dispensed","items":[{"lot":")" + vaccine +
                        R"(","quantity":"1 EA","serials":[")" + Code(8, 6) + R"("]}]})");
+  // Pharmacy 1 sends the packs back to the MAH (the recall's own flow); the
+  // scope recomputed as of its log index is still the same: who held the
+  // packs then, not now.
+  std::string back = R"([{"lot":")" + vaccine + R"(","quantity":"3 EA","serials":)" +
+                     CodeList(8, 1, 3) + "}]";
+  Ok("pharmacy-1", R"({"type":"shipment","shipment_id":"DN-R-1","to":"mah-1","items":)" + back +
+                       "}",
+     "2026-10-10T08:00:00+08:00");
+  json::object again = Get("nmpa", "/v1/recalls/RC-COLD/recompute");
+  EXPECT_TRUE(again.at("same").as_bool()) << json::serialize(again);
 }
 
 // Scenario 4(e)5: level 1 — notices within a day, daily reports, public

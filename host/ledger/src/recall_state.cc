@@ -612,6 +612,10 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
           if (e.input != kNoIdx) seeds.push_back(e.input);
           continue;
         }
+        // What the containers held while in the unit during the window,
+        // from their packing history as of the scope (opened since or not).
+        const int64_t from = std::max(e.start, ws);
+        const int64_t to = std::min(e.end == 0 ? INT64_MAX : e.end, we);
         std::vector<std::string> todo;
         for (const auto* sn : *stored) todo.push_back(sn->str());
         std::set<std::string> seen;
@@ -619,8 +623,12 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
           std::string cur = std::move(todo.back());
           todo.pop_back();
           if (!seen.insert(cur).second) continue;
-          if (auto it = containers_.find(cur); it != containers_.end()) {
-            todo.insert(todo.end(), it->second.begin(), it->second.end());
+          if (auto it = pack_history_.find(cur); it != pack_history_.end()) {
+            for (const PackSpan& sp : it->second) {
+              if (sp.packed_index > as_of) continue;
+              const bool out = sp.unpacked_index != 0 && sp.unpacked_index <= as_of;
+              if (sp.packed <= to && (!out || sp.unpacked >= from)) todo.push_back(sp.child);
+            }
           }
           if (plan.serial_level) {
             serials.insert(cur);
@@ -680,11 +688,26 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
   scope.holdings.reserve(scope.lots.size() * 2);
   for (LotId id : scope.lots) AppendHoldingsAsOf(id, as_of, scope.holdings);
   if (!scope.serials.empty()) {
-    // Serial-level: the holders of the serials, per lot, count 1 each.
+    // Serial-level: who held each serial as of the scope, per lot, count 1
+    // each — the receiver of the last shipment that moved it by then (a
+    // container's shipment lists its contents), else the maker of its lot.
+    // As of, not now, so that recomputing the scope later gives the same
+    // answer after the packs were returned.
+    std::unordered_map<std::string_view, std::pair<uint64_t, PartyIdx>> moved;
+    for (const auto& s : scope.serials) moved.emplace(s, std::make_pair(uint64_t{0}, kNoIdx));
+    for (const auto& [key, sh] : shipments_) {
+      if (sh.voided || sh.index > as_of) continue;
+      for (const auto& sn : sh.serials) {
+        auto it = moved.find(sn);
+        if (it != moved.end() && sh.index >= it->second.first) it->second = {sh.index, sh.to};
+      }
+    }
     std::map<std::pair<LotId, PartyIdx>, int64_t> n;
     for (const auto& s : scope.serials) {
       const SerialInfo* si = FindSerial(s);
-      if (si && si->lot != kNoIdx) n[{si->lot, si->holder}] += 1'000'000;
+      if (si == nullptr || si->lot == kNoIdx) continue;
+      PartyIdx holder = moved.at(s).second;
+      n[{si->lot, holder != kNoIdx ? holder : lots_[si->lot].producer}] += 1'000'000;
     }
     for (const auto& [k, q] : n) {
       ScopeHolding h;

@@ -1034,15 +1034,27 @@ Status LedgerState::ApplyAggregation(const fb::Record& r, const RecordContext& c
     PutSerial(parent, container, fx);
   }
   auto& list = containers_[parent];
+  auto& history = pack_history_[parent];
+  const int64_t at = r.header() && Micros(r.header()->event_time()) != 0
+                         ? Micros(r.header()->event_time())
+                         : ctx.record_time;
   for (const auto& child : children) {
     SerialInfo si = serials_[child];
     si.index = ctx.index;
     if (a->action() == fb::AggregationAction::PACK) {
       si.parent = parent;
       list.push_back(child);
+      history.push_back({child, at, INT64_MAX, ctx.index, 0});
     } else {
       si.parent.clear();
       list.erase(std::remove(list.begin(), list.end(), child), list.end());
+      for (auto it = history.rbegin(); it != history.rend(); ++it) {
+        if (it->child == child && it->unpacked_index == 0) {
+          it->unpacked = std::max(at, it->packed);
+          it->unpacked_index = ctx.index;
+          break;
+        }
+      }
     }
     PutSerial(child, si, fx);
   }

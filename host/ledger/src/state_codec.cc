@@ -14,7 +14,7 @@ namespace qtrace::host {
 namespace {
 
 constexpr uint32_t kMagic = 0x51545353;  // "QTSS"
-constexpr uint32_t kVersion = 4;
+constexpr uint32_t kVersion = 5;
 
 class Writer {
  public:
@@ -277,6 +277,20 @@ void LedgerState::Serialize(std::string* out) const {
     w.Str(c);
     w.Var(children.size());
     for (const auto& ch : children) w.Str(ch);
+  }
+
+  w.Var(pack_history_.size());
+  for (const auto* kv : sorted(pack_history_)) {
+    const auto& [c, spans] = *kv;
+    w.Str(c);
+    w.Var(spans.size());
+    for (const PackSpan& sp : spans) {
+      w.Str(sp.child);
+      w.I64(sp.packed);
+      w.I64(sp.unpacked);
+      w.Var(sp.packed_index);
+      w.Var(sp.unpacked_index);
+    }
   }
 
   w.Var(certs_.size());
@@ -627,6 +641,21 @@ StatusOr<std::unique_ptr<LedgerState>> LedgerState::Deserialize(std::string_view
     std::vector<std::string> children(nc);
     for (auto& ch : children) r.Str(&ch);
     st->containers_.emplace(std::move(c), std::move(children));
+  }
+
+  if (!r.Count(&n)) return bad("truncated pack history");
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string c;
+    uint64_t ns;
+    if (!r.Str(&c) || !r.Count(&ns)) return bad("truncated pack history");
+    std::vector<PackSpan> spans(ns);
+    for (PackSpan& sp : spans) {
+      if (!r.Str(&sp.child) || !r.I64(&sp.packed) || !r.I64(&sp.unpacked) ||
+          !r.Var(&sp.packed_index) || !r.Var(&sp.unpacked_index)) {
+        return bad("truncated pack span");
+      }
+    }
+    st->pack_history_.emplace(std::move(c), std::move(spans));
   }
 
   if (!r.Count(&n)) return bad("truncated certificates");

@@ -157,6 +157,16 @@ struct ShipmentInfo {
   bool voided = false;
 };
 
+// One stay of a child serial or container inside a container: packed and
+// unpacked (event times; unpacked = INT64_MAX while inside) and the log
+// indices of both records (unpacked_index 0 = still inside). Kept so that
+// "what was in case C then" has an answer after C was opened.
+struct PackSpan {
+  std::string child;
+  int64_t packed = 0, unpacked = INT64_MAX;
+  uint64_t packed_index = 0, unpacked_index = 0;
+};
+
 struct SerialInfo {
   enum State : uint8_t { kActive, kInTransit, kConsumed, kDestroyed };
   LotId lot = kNoIdx;
@@ -477,6 +487,7 @@ class LedgerState {
   std::unordered_map<std::string, ShipmentInfo> shipments_;
   std::unordered_map<std::string, SerialInfo> serials_;
   std::unordered_map<std::string, std::vector<std::string>> containers_;
+  std::unordered_map<std::string, std::vector<PackSpan>> pack_history_;  // by container
   std::vector<CertInfo> certs_;
   std::unordered_map<std::string, uint32_t> cert_by_id_;
   std::unordered_multimap<uint32_t, uint32_t> certs_by_lot_, certs_by_party_, certs_by_product_;
