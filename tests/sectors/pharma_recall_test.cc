@@ -341,6 +341,15 @@ TEST_F(PharmaRecallTest, AColdRoomExcursionTakesWhatWasInTheRoomThenAndWhereItWe
   ship("mah-1", "dist", "DN-V-3", "CASE-3", "2026-10-06");
   stored("CASE-3", "2026-10-06T16:00:00+08:00", "");
 
+  // A storage record made in error (CASE-3 was not there yet) is declared
+  // wrong by the distributor: it puts nothing in the room.
+  auto wrong = Post("dist", R"({"type":"unit_event","unit":"C","kind":"stored","input":")" +
+                                vaccine + R"(","serials":["CASE-3"],
+      "start":"2026-10-02T16:00:00+08:00","end":"2026-10-06T07:00:00+08:00"})");
+  ASSERT_EQ(wrong.status, 201) << wrong.body;
+  Ok("dist", R"({"type":"error_declaration","corrected":[")" +
+                 std::string(json::parse(wrong.body).at("record_id").as_string()) +
+                 R"("],"reason":"incorrect_data"})");
   // A storage claim about goods the distributor never held is refused.
   Refused("dist", R"({"type":"unit_event","unit":"C","kind":"stored","serials":["NO-SUCH-CASE"],
       "start":"2026-10-06T16:00:00+08:00"})",

@@ -605,6 +605,9 @@ StatusOr<RecallScope> LedgerState::ComputeRecallScope(const fb::RecallSeed& seed
       for (const UnitEventInfo& e : units_[*unit].events) {
         if (e.kind != fb::UnitEventKind::STORED || e.index > as_of) continue;
         if (e.start > we || (e.end != 0 && e.end < ws)) continue;
+        if (auto x = erroneous_.find(e.index); x != erroneous_.end() && x->second <= as_of) {
+          continue;  // declared wrong by then
+        }
         std::string bytes;
         QT_ASSIGN_OR_RETURN(const fb::Record* rec, RecordAt(e.index, &bytes));
         const auto* stored = rec->body_as_UnitEvent()->serials();

@@ -1545,6 +1545,15 @@ Status LedgerState::ApplyErrorDeclaration(const fb::Record& r, const RecordConte
       case fb::Body::Disposition:
       case fb::Body::Adjustment:
         break;
+      case fb::Body::UnitEvent:
+        // A storage claim has no balances behind it: declared wrong, it
+        // no longer puts goods in the unit (recall seeds skip it).
+        if (rec->body_as_UnitEvent()->kind() != fb::UnitEventKind::STORED) {
+          return Rule("only 'stored' unit events can be reversed by a declaration; record "
+                      "the opposite event",
+                      "correction_blocked");
+        }
+        break;
       default:
         return Rule("'" + std::string(BodyTypeName(rec->body_type())) +
                         "' records cannot be reversed by a declaration; record the opposite event",
