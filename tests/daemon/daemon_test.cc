@@ -21,6 +21,7 @@
 #include "qtrace/record_json.h"
 #include "qtrace/request_auth.h"
 #include "testing/daemon_process.h"
+#include "testing/must.h"
 #include "testing/temp_dir.h"
 
 namespace qtrace {
@@ -32,11 +33,7 @@ using testing::TempDir;
 
 constexpr char kFb[] = "application/x-flatbuffers";
 
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
+using testing::Must;
 
 int64_t NowSeconds() { return SystemClock::Default()->NowMicros() / kMicrosPerSecond; }
 

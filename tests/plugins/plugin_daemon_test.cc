@@ -20,6 +20,7 @@
 #include "qtrace/http_client.h"
 #include "qtrace/record_json.h"
 #include "testing/daemon_process.h"
+#include "testing/must.h"
 #include "testing/temp_dir.h"
 
 namespace qtrace {
@@ -41,11 +42,7 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
+using testing::Must;
 
 class PluginDaemonTest : public ::testing::Test {
  protected:

@@ -28,6 +28,7 @@
 #include "qtrace/host/ledger.h"
 #include "qtrace/webhook.h"
 #include "testing/daemon_process.h"
+#include "testing/must.h"
 #include "testing/temp_dir.h"
 
 namespace qtrace {
@@ -37,11 +38,7 @@ namespace json = boost::json;
 using testing::DaemonProcess;
 using testing::TempDir;
 
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
+using testing::Must;
 
 constexpr char kGtin[] = "gtin:06901234567892/";
 

@@ -30,6 +30,7 @@
 #include "qtrace/host/ledger.h"
 #include "qtrace/webhook.h"
 #include "testing/daemon_process.h"
+#include "testing/must.h"
 #include "testing/temp_dir.h"
 
 namespace qtrace {
@@ -43,11 +44,7 @@ using asio::ip::tcp;
 using testing::DaemonProcess;
 using testing::TempDir;
 
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
+using testing::Must;
 
 // A P-256 key and a self-signed certificate for localhost / 127.0.0.1,
 // written as PEM files.

@@ -27,16 +27,10 @@
 #include "qtrace/http_client.h"
 #include "qtrace/status.h"
 #include "testing/daemon_process.h"
+#include "testing/must.h"
 #include "testing/temp_dir.h"
 
 namespace qtrace::testing {
-
-// The value of `v`; a failed status is a test failure.
-template <typename T>
-T Must(StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return std::move(v).value();
-}
 
 // Deadline `kind` ("acknowledge", "complete", ...) of a recall status's
 // "plan": its "hours" (or `unit` "working_days"); -1 when the plan has no
