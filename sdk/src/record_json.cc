@@ -264,6 +264,12 @@ std::string_view NameOf(const EnumName<E> (&table)[N], E v) {
   return "unknown";
 }
 
+}  // namespace
+
+std::string_view CertStatusName(fb::CertStatus status) { return NameOf(kCertStatuses, status); }
+
+namespace {
+
 template <typename E, size_t N>
 StatusOr<E> ParseEnum(Reader& r, std::string_view field,
                       const EnumName<E> (&table)[N], bool required,

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "qtrace/client.h"
@@ -200,19 +201,25 @@ class WebhookTlsTest : public ::testing::Test {
     sink_ = std::make_unique<TlsSink>(cert_, dir_.Sub("sink.key"));
   }
 
-  // A daemon (trusting `ca` for webhooks, if given), a lot shipped to a
-  // shop whose webhook is `webhook`, and a recall of that lot.
-  void RunRecall(const std::string& ca, const std::string& webhook) {
+  // A fresh data dir and a qtraced on it; its host and admin keys.
+  void StartDaemon(std::vector<std::string> args = {}) {
     std::string data = dir_.Sub("data");
     ASSERT_TRUE(host::Ledger::Initialize(data, {}).ok());
     host::DataDirLayout layout(data);
     host_key_ = Must(VerifyingKey::LoadPem(layout.host_public_key()));
-    std::vector<std::string> args;
-    if (!ca.empty()) args = {"--webhook-ca", ca};
-    daemon_ = std::make_unique<DaemonProcess>(QTRACED_PATH, data, args);
+    admin_ = Must(PrivateKey::LoadPem(layout.admin_key()));
+    daemon_ = std::make_unique<DaemonProcess>(QTRACED_PATH, data, std::move(args));
     Status s = daemon_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
-    PrivateKey admin = Must(PrivateKey::LoadPem(layout.admin_key()));
+  }
+
+  // A daemon (trusting `ca` for webhooks, if given), a lot shipped to a
+  // shop whose webhook is `webhook`, and a recall of that lot.
+  void RunRecall(const std::string& ca, const std::string& webhook) {
+    std::vector<std::string> args;
+    if (!ca.empty()) args = {"--webhook-ca", ca};
+    ASSERT_NO_FATAL_FAILURE(StartDaemon(args));
+    const PrivateKey& admin = *admin_;
     auto client = [&](const PrivateKey& key, const std::string& party) {
       ClientOptions o;
       o.party = party;
@@ -258,6 +265,7 @@ class WebhookTlsTest : public ::testing::Test {
   std::unique_ptr<TlsSink> sink_;
   std::unique_ptr<DaemonProcess> daemon_;
   VerifyingKey host_key_;
+  std::optional<PrivateKey> admin_;
 };
 
 TEST_F(WebhookTlsTest, NoticesAreDeliveredOverVerifiedTls) {
@@ -292,15 +300,10 @@ TEST_F(WebhookTlsTest, AnUntrustedCertificateGetsNothing) {
 }
 
 TEST_F(WebhookTlsTest, AWebhookThatIsNotAnHttpUrlIsRefusedAtRegistration) {
-  std::string data = dir_.Sub("data");
-  ASSERT_TRUE(host::Ledger::Initialize(data, {}).ok());
-  host::DataDirLayout layout(data);
-  daemon_ = std::make_unique<DaemonProcess>(QTRACED_PATH, data);
-  ASSERT_TRUE(daemon_->Start().ok());
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
   ClientOptions o;
   o.party = "platform-admin";
-  auto root = Must(Client::Create("127.0.0.1", daemon_->port(),
-                                  Must(PrivateKey::LoadPem(layout.admin_key())), std::move(o)));
+  auto root = Must(Client::Create("127.0.0.1", daemon_->port(), *admin_, std::move(o)));
   for (const char* bad : {"ftp://example.com/hook", "https://", "http:///path", "hooks.example"}) {
     PrivateKey key = Must(PrivateKey::Generate());
     PartySpec spec{.party_id = "shop", .name = "shop", .roles = {"enterprise"},
@@ -315,11 +318,7 @@ TEST_F(WebhookTlsTest, AWebhookThatIsNotAnHttpUrlIsRefusedAtRegistration) {
 // The SDK (and so the CLI) reaches a qtraced behind a TLS-terminating proxy
 // with an https:// server URL, verifying the proxy's certificate.
 TEST_F(WebhookTlsTest, TheSdkTalksToQtracedBehindATlsProxy) {
-  std::string data = dir_.Sub("data");
-  ASSERT_TRUE(host::Ledger::Initialize(data, {}).ok());
-  host::DataDirLayout layout(data);
-  daemon_ = std::make_unique<DaemonProcess>(QTRACED_PATH, data);
-  ASSERT_TRUE(daemon_->Start().ok());
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
   HttpClient upstream("127.0.0.1", daemon_->port());
   TlsServer proxy(cert_, dir_.Sub("sink.key"), [&](const TlsServer::Request& req) {
     std::vector<std::pair<std::string, std::string>> headers;
@@ -340,11 +339,10 @@ TEST_F(WebhookTlsTest, TheSdkTalksToQtracedBehindATlsProxy) {
     return res;
   });
   std::string url = "https://localhost:" + std::to_string(proxy.port());
-  PrivateKey admin = Must(PrivateKey::LoadPem(layout.admin_key()));
   ClientOptions o;
   o.party = "platform-admin";
   o.ca_file = cert_;
-  auto client = Must(Client::Create(url, admin, o));
+  auto client = Must(Client::Create(url, *admin_, o));
   auto cp = client->GetCheckpoint();
   ASSERT_TRUE(cp.ok()) << cp.status().ToString();
   EXPECT_GE(cp->checkpoint.size, 1u);

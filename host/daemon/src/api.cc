@@ -758,33 +758,7 @@ void Api::Handle(Request req, Reply reply) {
       if (!caller->IsAuthority()) {
         return fail(PermissionDenied("recall candidates are for regulators", "not_visible"));
       }
-      auto o = ledger_->WithState([&](const LedgerState& s) -> StatusOr<json::object> {
-        QT_ASSIGN_OR_RETURN(auto found, s.RecallCandidates(options_.clock->NowMicros()));
-        json::array list;
-        for (const RecallCandidate& c : found) {
-          const CertInfo& cert = s.certificate(c.cert);
-          json::array lots;
-          for (LotId id : c.lots) {
-            const LotInfo& l = s.lot(id);
-            json::array holders;
-            for (const Holding& h : l.holdings) {
-              if (h.held > 0 || h.in_transit > 0) holders.emplace_back(s.party(h.party).id);
-            }
-            lots.push_back(json::object{{"lot", s.LotRefString(id)},
-                                        {"producer", s.party(l.producer).id},
-                                        {"produced", FormatMicrosUtc(l.production_time)},
-                                        {"holders", std::move(holders)}});
-          }
-          list.push_back(json::object{
-              {"certificate", cert.id},
-              {"kind", cert.kind},
-              {"issuer", cert.issuer == kNoIdx ? "" : s.party(cert.issuer).id},
-              {"status", c.status},
-              {"since", FormatMicrosUtc(c.since)},
-              {"lots", std::move(lots)}});
-        }
-        return json::object{{"candidates", std::move(list)}};
-      });
+      auto o = RecallCandidatesJson(*ledger_, options_.clock->NowMicros());
       if (!o.ok()) return fail(o.status());
       return done(Json(200, *o));
     }

@@ -434,6 +434,15 @@ void LedgerState::AppendHoldingsAsOf(LotId lot, uint64_t as_of,
 }
 
 namespace {
+// Whether a lot's registration cites certificate `id` by a reference.
+bool CitesByReference(const fb::LotRegistration& reg, std::string_view id) {
+  if (reg.certificates() == nullptr) return false;
+  for (const fb::CertRef* c : *reg.certificates()) {
+    if (Sv(c->cert_id()) == id) return true;
+  }
+  return false;
+}
+
 // Typed attribute equality; decimals compare by value (42.5 == 42.50).
 bool SameAttr(const fb::Attr& a, const fb::Attr& b) {
   if (a.type() != b.type()) return false;
@@ -479,12 +488,7 @@ StatusOr<bool> LedgerState::LotMatchesWindow(const LotInfo& lot, const fb::Produ
     }
   }
   if (w.certificate() && w.certificate()->size() > 0) {
-    if (reg->certificates() == nullptr) return false;
-    bool cited = false;
-    for (const fb::CertRef* c : *reg->certificates()) {
-      cited = cited || Sv(c->cert_id()) == Sv(w.certificate());
-    }
-    if (!cited) return false;
+    return CitesByReference(*reg, Sv(w.certificate()));
   }
   return true;
 }
@@ -502,9 +506,7 @@ StatusOr<std::vector<RecallCandidate>> LedgerState::RecallCandidates(int64_t now
       for (const auto& e : cert.history) {
         if (e.effective <= now && e.status == st) cand.since = e.effective;
       }
-      cand.status = st == fb::CertStatus::SUSPENDED ? "suspended"
-                    : st == fb::CertStatus::REVOKED ? "revoked"
-                                                    : "cancelled";
+      cand.status = CertStatusName(st);
     } else if (cert.valid_to != 0 && cert.valid_to <= now) {
       cand.since = cert.valid_to;
       cand.status = "expired";
@@ -522,11 +524,8 @@ StatusOr<std::vector<RecallCandidate>> LedgerState::RecallCandidates(int64_t now
       QT_ASSIGN_OR_RETURN(const fb::Record* rec, RecordAt(l.index, &bytes));
       const fb::LotRegistration* reg = rec->body_as_LotRegistration();
       if (reg == nullptr) continue;
-      bool cites = false;
-      if (reg->certificates()) {
-        for (const fb::CertRef* r : *reg->certificates()) cites = cites || Sv(r->cert_id()) == cert.id;
-      }
-      if (reg->attributes()) {
+      bool cites = CitesByReference(*reg, cert.id);
+      if (!cites && reg->attributes()) {
         for (const fb::Attr* a : *reg->attributes()) {
           cites = cites || (a->type() == fb::AttrType::STRING && Sv(a->str()) == cert.id);
         }

@@ -1033,7 +1033,6 @@ Status LedgerState::ApplyAggregation(const fb::Record& r, const RecordContext& c
     container.index = ctx.index;
     PutSerial(parent, container, fx);
   }
-  auto& list = containers_[parent];
   auto& history = pack_history_[parent];
   const int64_t at = r.header() && Micros(r.header()->event_time()) != 0
                          ? Micros(r.header()->event_time())
@@ -1043,11 +1042,9 @@ Status LedgerState::ApplyAggregation(const fb::Record& r, const RecordContext& c
     si.index = ctx.index;
     if (a->action() == fb::AggregationAction::PACK) {
       si.parent = parent;
-      list.push_back(child);
       history.push_back({child, at, INT64_MAX, ctx.index, 0});
     } else {
       si.parent.clear();
-      list.erase(std::remove(list.begin(), list.end(), child), list.end());
       for (auto it = history.rbegin(); it != history.rend(); ++it) {
         if (it->child == child && it->unpacked_index == 0) {
           it->unpacked = std::max(at, it->packed);
@@ -1183,9 +1180,11 @@ Status LedgerState::ApplyShipment(const fb::Record& r, const RecordContext& ctx,
   std::vector<std::string> moving = info.serials;
   for (size_t i = 0; i < containers.size(); ++i) {
     moving.push_back(containers[i]);
-    auto cit = containers_.find(containers[i]);
-    if (cit != containers_.end()) {
-      for (const auto& child : cit->second) containers.push_back(child);
+    auto cit = pack_history_.find(containers[i]);
+    if (cit != pack_history_.end()) {
+      for (const PackSpan& sp : cit->second) {
+        if (sp.unpacked_index == 0) containers.push_back(sp.child);  // inside now
+      }
     }
   }
   for (const auto& sn : moving) {

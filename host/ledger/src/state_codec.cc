@@ -271,14 +271,6 @@ void LedgerState::Serialize(std::string* out) const {
     w.Var(s.index);
   }
 
-  w.Var(containers_.size());
-  for (const auto* kv : sorted(containers_)) {
-    const auto& [c, children] = *kv;
-    w.Str(c);
-    w.Var(children.size());
-    for (const auto& ch : children) w.Str(ch);
-  }
-
   w.Var(pack_history_.size());
   for (const auto* kv : sorted(pack_history_)) {
     const auto& [c, spans] = *kv;
@@ -631,16 +623,6 @@ StatusOr<std::unique_ptr<LedgerState>> LedgerState::Deserialize(std::string_view
     }
     s.state = static_cast<SerialInfo::State>(state);
     st->serials_.emplace(std::move(serial), std::move(s));
-  }
-
-  if (!r.Count(&n)) return bad("truncated containers");
-  for (uint64_t i = 0; i < n; ++i) {
-    std::string c;
-    uint64_t nc;
-    if (!r.Str(&c) || !r.Count(&nc)) return bad("truncated container");
-    std::vector<std::string> children(nc);
-    for (auto& ch : children) r.Str(&ch);
-    st->containers_.emplace(std::move(c), std::move(children));
   }
 
   if (!r.Count(&n)) return bad("truncated pack history");

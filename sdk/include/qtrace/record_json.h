@@ -49,6 +49,8 @@ std::string FormatLotRef(fb::IdScheme scheme, std::string_view product,
 std::string FormatLotRef(const fb::LotRef* ref);
 std::string_view SchemeName(fb::IdScheme scheme);
 StatusOr<fb::IdScheme> SchemeFromName(std::string_view name);
+// "valid", "suspended", "revoked", "cancelled", "reinstated": the JSON names.
+std::string_view CertStatusName(fb::CertStatus status);
 
 // Rejects ids with characters outside [A-Za-z0-9._:-] (and an empty or
 // longer-than-64 id), so ids are safe in URLs, keys and CSV.

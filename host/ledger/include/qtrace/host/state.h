@@ -486,8 +486,9 @@ class LedgerState {
   std::unordered_map<std::string, LotId, LotKeyHash> lot_by_key_;
   std::unordered_map<std::string, ShipmentInfo> shipments_;
   std::unordered_map<std::string, SerialInfo> serials_;
-  std::unordered_map<std::string, std::vector<std::string>> containers_;
-  std::unordered_map<std::string, std::vector<PackSpan>> pack_history_;  // by container
+  // By container: every child ever packed in it; those with no unpacking
+  // are inside now.
+  std::unordered_map<std::string, std::vector<PackSpan>> pack_history_;
   std::vector<CertInfo> certs_;
   std::unordered_map<std::string, uint32_t> cert_by_id_;
   std::unordered_multimap<uint32_t, uint32_t> certs_by_lot_, certs_by_party_, certs_by_product_;

@@ -65,6 +65,10 @@ StatusOr<TraceView> Trace(const Ledger& ledger, std::string_view lot_ref, bool f
 // per-party parts to one party (what a notified party may see).
 StatusOr<boost::json::object> RecallStatusJson(const Ledger& ledger, std::string_view recall_id,
                                                std::optional<PartyIdx> only_party = {});
+// Recall candidates as of `now` (LedgerState::RecallCandidates): each
+// certificate no longer in force with the lots that still cite it, who
+// made them, when, and who holds them.
+StatusOr<boost::json::object> RecallCandidatesJson(const Ledger& ledger, int64_t now);
 // The scope as a sortable sheet: one row per lot and holder with quantities.
 StatusOr<std::string> RecallScopeCsv(const Ledger& ledger, std::string_view recall_id);
 // Recomputes the recall's initial scope as of the index it was computed at
